@@ -1,0 +1,102 @@
+"""Gradient checking by central differences.
+
+Every backward pass in nnbook is derived by hand; this module is how the book and the tests
+know the derivation is right. For a scalar function :math:`f` the central difference
+
+.. math:: \\frac{\\partial f}{\\partial x_i} \\approx \\frac{f(x + h e_i) - f(x - h e_i)}{2h}
+
+has error :math:`O(h^2)` (Taylor's theorem), against :math:`O(h)` for the one-sided difference.
+In float64 with :math:`h \\approx 10^{-6}` the relative error of a correct gradient is around
+:math:`10^{-9}` to :math:`10^{-7}`. Derived in :doc:`/book/foundations/mathematics`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ._checks import as_float_array
+
+__all__ = ["numerical_gradient", "numerical_vjp", "relative_error", "check_gradient", "check_vjp"]
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central-difference gradient of a scalar function ``f`` at ``x`` (any shape).
+
+    ``x`` is perturbed in place one entry at a time and restored, so ``f`` may close over it.
+    Costs ``2 * x.size`` evaluations of ``f``: a tool for checking, never for training.
+
+    Returns an array of the shape of ``x``.
+    """
+    x = np.asarray(x)
+    if x.dtype != np.float64:
+        raise ValueError(f"x must be float64 for a meaningful gradient check; got dtype {x.dtype}")
+    if not np.isfinite(x).all():
+        raise ValueError("x must be finite; got NaN or infinite values")
+    grad = np.empty_like(x)
+    flat, gflat = x.reshape(-1), grad.reshape(-1)
+    if not np.shares_memory(flat, x):
+        raise ValueError("x must be contiguous so that it can be perturbed in place")
+    for i in range(flat.size):  # one coordinate at a time: this is the definition
+        old = flat[i]
+        flat[i] = old + eps
+        f_plus = float(f(x))
+        flat[i] = old - eps
+        f_minus = float(f(x))
+        flat[i] = old
+        gflat[i] = (f_plus - f_minus) / (2.0 * eps)
+    return grad
+
+
+def numerical_vjp(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, grad_out: np.ndarray,
+                  eps: float = 1e-6) -> np.ndarray:
+    """Central-difference vector-Jacobian product ``grad_out^T J_f(x)``.
+
+    It is the gradient of the scalar :math:`\\langle f(x), g\\rangle`, which is exactly what a
+    backward pass returns for upstream gradient :math:`g` = ``grad_out``.
+    """
+    g = np.asarray(grad_out, dtype=np.float64)
+    return numerical_gradient(lambda z: float(np.sum(f(z) * g)), x, eps)
+
+
+def relative_error(a: np.ndarray, b: np.ndarray, floor: float = 1e-12) -> float:
+    """max_i |a_i - b_i| / max(max_i |a_i| + max_i |b_i|, floor).
+
+    Scale-free, 0 when the arrays agree, at most 1; measured against the largest entries so that
+    an entry that happens to be near zero does not inflate it."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
+    if a.size == 0:
+        return 0.0
+    scale = max(float(np.max(np.abs(a)) + np.max(np.abs(b))), floor)
+    return float(np.max(np.abs(a - b)) / scale)
+
+
+def check_gradient(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
+                   x: np.ndarray, eps: float = 1e-6, rtol: float = 1e-6, atol: float = 1e-8) -> float:
+    """Assert that ``grad(x)`` matches the central-difference gradient of ``f`` at ``x``.
+
+    Returns the relative error; raises ``AssertionError`` (from ``np.testing``) on a mismatch.
+    """
+    x = as_float_array(x, "x").astype(np.float64, copy=True)
+    analytic = np.asarray(grad(x.copy()), dtype=np.float64)
+    numeric = numerical_gradient(f, x, eps)
+    np.testing.assert_allclose(analytic, numeric, rtol=rtol, atol=atol)
+    return relative_error(analytic, numeric)
+
+
+def check_vjp(forward: Callable[[np.ndarray], np.ndarray],
+              backward: Callable[[np.ndarray, np.ndarray], np.ndarray],
+              x: np.ndarray, rng: np.random.Generator, eps: float = 1e-6,
+              rtol: float = 1e-6, atol: float = 1e-8) -> float:
+    """Assert that ``backward(x, g)`` equals the numerical VJP of ``forward`` at ``x`` for a
+    random upstream gradient ``g``; returns the relative error."""
+    x = as_float_array(x, "x").astype(np.float64, copy=True)
+    g = rng.standard_normal(np.shape(forward(x.copy())))
+    analytic = np.asarray(backward(x.copy(), g), dtype=np.float64)
+    numeric = numerical_vjp(forward, x, g, eps)
+    np.testing.assert_allclose(analytic, numeric, rtol=rtol, atol=atol)
+    return relative_error(analytic, numeric)

@@ -1,0 +1,1 @@
+"""Build and maintenance tools for the book (not part of the nnbook package)."""
