@@ -1,8 +1,260 @@
-"""Layers with forward/backward. Derived in :doc:`/book/mlp/multilayer-perceptron`.
+"""Layers with a forward and a backward pass. Derived in :doc:`/book/mlp/multilayer-perceptron`.
 
-(Not written yet.)
+The contract every layer keeps (Parts II and III build on it):
+
+* ``params``: dict name -> array, the trainable parameters (empty for activations);
+* ``grads``: dict with the same keys and shapes, filled by ``backward``. Each call to
+  ``backward`` **overwrites** ``grads``; nothing accumulates, so there is no ``zero_grad``;
+* ``training``: bool, True while training (dropout and batch normalization behave differently
+  in evaluation; :class:`nnbook.model.Sequential` sets it with ``train()`` / ``eval()``);
+* ``forward(X) -> Y`` caches what the backward pass needs; ``layer(X)`` is the same call;
+* ``backward(dY) -> dX`` takes dL/dY (the shape of ``Y``) and returns dL/dX (the shape of ``X``).
+
+The mathematics of the activations lives in :mod:`nnbook.activations`; the layers here only
+cache the input and call those functions.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Callable
+
+import numpy as np
+
+from . import activations as act
+from ._checks import as_float_array, check_rng
+from .init import get_initializer
+
+__all__ = [
+    "Layer", "Dense",
+    "Identity", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "GELU", "SiLU", "Softplus",
+]
+
+
+class Layer:
+    """Base class: a differentiable map Y = f(X; params) with a backward pass.
+
+    Subclasses implement ``forward(X)`` (cache what backward needs, return ``Y``) and
+    ``backward(dY)`` (write dL/dparams into ``self.grads``, overwriting them, and return dL/dX).
+    See the module docstring for the full contract and :doc:`/book/mlp/multilayer-perceptron`
+    for the derivation.
+    """
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.training: bool = True
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Compute and return ``Y``, caching what :meth:`backward` needs."""
+        raise NotImplementedError
+
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """Given dL/dY, store dL/dparams in ``self.grads`` (overwriting) and return dL/dX."""
+        raise NotImplementedError
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        return self.forward(X)
+
+    @property
+    def n_params(self) -> int:
+        """Number of trainable scalars in ``params``."""
+        return int(sum(p.size for p in self.params.values()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def _check_dY(self, dY: np.ndarray, Y_shape: tuple[int, ...] | None) -> np.ndarray:
+        if Y_shape is None:
+            raise ValueError(f"{type(self).__name__}.backward called before forward: there is no cached input")
+        dY = as_float_array(dY, "dY", finite=False, allow_empty=True)
+        if dY.shape != Y_shape:
+            raise ValueError(f"dY must have the shape of the layer's output {Y_shape}; got {dY.shape}")
+        return dY
+
+
+class Dense(Layer):
+    """Fully connected (affine) layer: Y = X W + b.
+
+    Shapes: ``X``: (batch, n_in) (any leading dimensions are allowed: (..., n_in)),
+    ``W``: (n_in, n_out), ``b``: (n_out,), ``Y``: (batch, n_out).
+
+    Backward, for dY = dL/dY of shape (batch, n_out):
+
+        dW = X^T dY   (n_in, n_out)      db = sum over the batch of dY   (n_out,)
+        dX = dY W^T   (batch, n_in)
+
+    ``W`` is drawn with the named ``init`` scheme of :mod:`nnbook.init` ("he", "xavier",
+    "lecun", "zeros", ... or a callable (fan_in, fan_out, rng, dtype) -> W); ``b`` starts at 0.
+    Derived in :doc:`/book/mlp/multilayer-perceptron`.
+    """
+
+    def __init__(self, n_in: int, n_out: int, rng: np.random.Generator, init: str | Callable[..., np.ndarray] = "he",
+                 dtype: type | np.dtype = np.float64) -> None:
+        super().__init__()
+        check_rng(rng)
+        if int(n_in) != n_in or int(n_out) != n_out or n_in < 1 or n_out < 1:
+            raise ValueError(f"n_in and n_out must be positive integers; got n_in={n_in!r}, n_out={n_out!r}")
+        self.n_in, self.n_out = int(n_in), int(n_out)
+        W = np.asarray(get_initializer(init)(self.n_in, self.n_out, rng, dtype))
+        if W.shape != (self.n_in, self.n_out):
+            raise ValueError(f"init must return an array of shape {(self.n_in, self.n_out)}; got {W.shape}")
+        dt = np.dtype(dtype)
+        self.params = {"W": np.ascontiguousarray(W, dtype=dt), "b": np.zeros(self.n_out, dtype=dt)}
+        self.grads = {"W": np.zeros_like(self.params["W"]), "b": np.zeros_like(self.params["b"])}
+        self._X: np.ndarray | None = None
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Y = X W + b; caches X. ``X``: (batch, n_in) -> ``Y``: (batch, n_out)."""
+        X = as_float_array(X, "X", shape_hint=f"(batch, {self.n_in})")
+        if X.ndim < 2 or X.shape[-1] != self.n_in:
+            raise ValueError(f"X must have shape (batch, {self.n_in}) (n_in = {self.n_in} columns); got shape {X.shape}")
+        W, b = self.params["W"], self.params["b"]
+        X = X.astype(W.dtype, copy=False)
+        self._X = X
+        return X @ W + b
+
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """dW = X^T dY, db = sum_batch dY, dX = dY W^T. ``dY``: (batch, n_out) -> ``dX``: (batch, n_in)."""
+        X = self._X
+        dY = self._check_dY(dY, None if X is None else X.shape[:-1] + (self.n_out,))
+        W = self.params["W"]
+        dY = dY.astype(W.dtype, copy=False)
+        X2, dY2 = X.reshape(-1, self.n_in), dY.reshape(-1, self.n_out)  # fold extra leading axes
+        self.grads["W"] = X2.T @ dY2
+        self.grads["b"] = dY2.sum(axis=0)
+        return dY @ W.T
+
+    def __repr__(self) -> str:
+        return f"Dense({self.n_in}, {self.n_out}, dtype={self.params['W'].dtype})"
+
+
+class _Elementwise(Layer):
+    """An elementwise activation Y = f(Z): caches Z, backward returns f'(Z) * dY
+    (computed by the ``*_backward`` twin in :mod:`nnbook.activations`)."""
+
+    def _f(self, Z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _f_backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._Z: np.ndarray | None = None
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Y = f(X) elementwise; caches X. Any shape; the output has the shape and dtype of X."""
+        X = as_float_array(X, "X")
+        self._Z = X
+        return self._f(X)
+
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """dX = f'(X) * dY elementwise."""
+        Z = self._Z
+        dY = self._check_dY(dY, None if Z is None else Z.shape)
+        return self._f_backward(Z, dY).astype(Z.dtype, copy=False)
+
+
+class Identity(_Elementwise):
+    """Y = X, dX = dY: a placeholder (e.g. the linear output of a regression network)."""
+
+    def _f(self, Z: np.ndarray) -> np.ndarray:
+        return Z
+
+    def _f_backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        return dY
+
+
+class ReLU(_Elementwise):
+    """Y = max(X, 0); dX = dY * 1[X > 0]. Wraps :func:`nnbook.activations.relu`."""
+
+    def _f(self, Z: np.ndarray) -> np.ndarray:
+        return act.relu(Z)
+
+    def _f_backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        return act.relu_backward(Z, dY)
+
+
+class LeakyReLU(_Elementwise):
+    """Y = X for X > 0, alpha X otherwise; dX = dY * (1 or alpha). Wraps
+    :func:`nnbook.activations.leaky_relu`."""
+
+    def __init__(self, alpha: float = 0.01) -> None:
+        super().__init__()
+        self.alpha = float(alpha)
+
+    def _f(self, Z: np.ndarray) -> np.ndarray:
+        return act.leaky_relu(Z, self.alpha)
+
+    def _f_backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        return act.leaky_relu_backward(Z, dY, self.alpha)
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU(alpha={self.alpha})"
+
+
+class Sigmoid(_Elementwise):
+    """Y = 1 / (1 + exp(-X)); dX = dY * Y (1 - Y). Wraps :func:`nnbook.activations.sigmoid`."""
+
+    def _f(self, Z: np.ndarray) -> np.ndarray:
+        return act.sigmoid(Z)
+
+    def _f_backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        return act.sigmoid_backward(Z, dY)
+
+
+class Tanh(_Elementwise):
+    """Y = tanh(X); dX = dY * (1 - Y^2). Wraps :func:`nnbook.activations.tanh`."""
+
+    def _f(self, Z: np.ndarray) -> np.ndarray:
+        return act.tanh(Z)
+
+    def _f_backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        return act.tanh_backward(Z, dY)
+
+
+class ELU(_Elementwise):
+    """Y = X for X > 0, alpha (exp(X) - 1) otherwise. Wraps :func:`nnbook.activations.elu`."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = float(alpha)
+
+    def _f(self, Z: np.ndarray) -> np.ndarray:
+        return act.elu(Z, self.alpha)
+
+    def _f_backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        return act.elu_backward(Z, dY, self.alpha)
+
+    def __repr__(self) -> str:
+        return f"ELU(alpha={self.alpha})"
+
+
+class GELU(_Elementwise):
+    """Y = X Phi(X) (exact GELU). Wraps :func:`nnbook.activations.gelu`."""
+
+    def _f(self, Z: np.ndarray) -> np.ndarray:
+        return act.gelu(Z)
+
+    def _f_backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        return act.gelu_backward(Z, dY)
+
+
+class SiLU(_Elementwise):
+    """Y = X sigma(X) (SiLU, Swish-1). Wraps :func:`nnbook.activations.silu`."""
+
+    def _f(self, Z: np.ndarray) -> np.ndarray:
+        return act.silu(Z)
+
+    def _f_backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        return act.silu_backward(Z, dY)
+
+
+class Softplus(_Elementwise):
+    """Y = log(1 + exp(X)); dX = dY * sigma(X). Wraps :func:`nnbook.activations.softplus`."""
+
+    def _f(self, Z: np.ndarray) -> np.ndarray:
+        return act.softplus(Z)
+
+    def _f_backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        return act.softplus_backward(Z, dY)
