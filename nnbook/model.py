@@ -23,10 +23,10 @@ import numpy as np
 
 from . import losses as L
 from ._checks import as_float_array, check_labels, check_positive, check_rng
-from .clipping import clip_by_global_norm
+from .clipping import clip_by_global_norm, global_norm
 from .layers import Dense, Layer
 
-__all__ = ["Sequential", "History", "fit", "evaluate", "save_params", "load_params"]
+__all__ = ["Sequential", "History", "train_step", "fit", "evaluate", "save_params", "load_params"]
 
 
 class _Optimizer(Protocol):
@@ -167,7 +167,7 @@ class History:
     """What :func:`fit` records, one entry per epoch, in ``history``: "loss" (mean training loss
     over the epoch's mini-batches), "acc" (classification), "val_loss", "val_acc" (with
     validation data), "lr" (the learning rate at the end of the epoch), "grad_norm" (the mean
-    global gradient norm before clipping) and "penalty" (with a penalty).
+    over the epoch's steps of the global gradient norm, before clipping) and "penalty" (with a penalty).
 
     ``diverged`` is True when the loss or the parameters became non-finite (training stopped);
     ``stopped_early`` is True when a callback stopped training.
@@ -293,6 +293,37 @@ def _show_progress(verbose: bool | None) -> bool:
     return os.environ.get("NNBOOK_QUIET") != "1" and hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
 
 
+def train_step(model: Sequential, X_batch: np.ndarray, y_batch: np.ndarray, optimizer: _Optimizer, *,
+               loss: str = "cross_entropy",
+               penalty: Callable[[dict[str, np.ndarray]], tuple[float, dict[str, np.ndarray]]] | None = None,
+               clip_norm: float | None = None) -> tuple[float, float, float, float]:
+    """One step of mini-batch gradient descent on (X_batch, y_batch): forward pass, loss, backward
+    pass, optional penalty and global-norm clipping, and the optimizer's in-place update.
+
+    ``X_batch``: (batch, n_in) in the model's dtype; ``y_batch``: (batch,) labels or targets.
+    Returns (batch loss, number of correct predictions (nan for mse), penalty value, global
+    gradient norm before clipping). Raises ``ValueError`` mentioning
+    "finite" when the loss is not finite. Derived in :doc:`/book/mlp/multilayer-perceptron`.
+    """
+    Z = model.forward(X_batch)                          # forward pass: every layer caches
+    value, dZ, correct = _loss_and_grad(Z, y_batch, loss)
+    if not math.isfinite(value):
+        raise ValueError(f"the loss must be finite; got {value} (the run has diverged)")
+    model.backward(dZ)                                  # backward pass: every layer fills grads
+    grads = model.gradients()
+    params = model.parameters()
+    pen = 0.0
+    if penalty is not None:                             # regularization: L + R(params)
+        pen, pgrads = penalty(params)
+        grads = {k: (g + pgrads[k] if k in pgrads else g) for k, g in grads.items()}
+    if clip_norm is not None:                           # g <- g min(1, clip_norm / ||g||)
+        grads, norm = clip_by_global_norm(grads, clip_norm)
+    else:
+        norm = global_norm(grads)
+    optimizer.step(params, grads)                       # p <- p - lr g (or Adam, ...)
+    return value, correct, float(pen), norm
+
+
 def fit(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: _Optimizer, *, loss: str = "cross_entropy",
         epochs: int = 10, batch_size: int = 32, rng: np.random.Generator,
         validation_data: tuple[np.ndarray, np.ndarray] | None = None,
@@ -364,29 +395,18 @@ def fit(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: _Optimizer, 
                 Xb, yb = X[idx], y[idx]
                 if augment is not None:
                     Xb = np.asarray(augment(Xb, rng), dtype=X.dtype)
+                if schedule is not None:
+                    optimizer.lr = float(schedule(step))
                 try:
-                    Z = model.forward(Xb)
-                    value, dZ, c = _loss_and_grad(Z, yb, loss)
-                except ValueError as err:  # a layer or the loss met inf/NaN: has the run blown up?
+                    value, c, pen, norm = train_step(model, Xb, yb, optimizer, loss=loss, penalty=penalty,
+                                                     clip_norm=clip_norm)
+                except ValueError as err:  # inf/NaN met on the way: has the run blown up?
                     if _all_finite(params) and "finite" not in str(err):
                         raise
                     history.diverged = True
                     break
-                if not math.isfinite(value):
-                    history.diverged = True
-                    break
-                model.backward(dZ)
-                grads = model.gradients()
-                if penalty is not None:
-                    pen, pgrads = penalty(params)
-                    pen_total += float(pen) * len(idx)
-                    grads = {k: (g + pgrads[k] if k in pgrads else g) for k, g in grads.items()}
-                if clip_norm is not None:
-                    grads, norm = clip_by_global_norm(grads, clip_norm)
-                    norm_total += norm
-                if schedule is not None:
-                    optimizer.lr = float(schedule(step))
-                optimizer.step(params, grads)
+                pen_total += pen * len(idx)
+                norm_total += norm
                 step += 1
                 n_batches += 1
                 total += value * len(idx)
@@ -404,8 +424,7 @@ def fit(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: _Optimizer, 
                     record.pop("val_acc")
             if penalty is not None:
                 record["penalty"] = pen_total / seen
-            if clip_norm is not None:
-                record["grad_norm"] = norm_total / max(1, n_batches)
+            record["grad_norm"] = norm_total / max(1, n_batches) if not history.diverged else math.nan
             record["lr"] = float(optimizer.lr)
             history.append(**record)
             if bar is not None:

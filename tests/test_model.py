@@ -148,7 +148,7 @@ def test_fit_hooks(rng) -> None:
     assert opt.calls == 12 and seen["augment"] == 12
     assert hist["lr"][-1] == pytest.approx(0.1 / 12)
     assert hist["penalty"] == [0.5, 0.5, 0.5]
-    assert len(hist["grad_norm"]) == 3
+    assert len(hist["grad_norm"]) == 3 and all(g > 0 for g in hist["grad_norm"])
 
 
 def test_clipping_bounds_the_update(rng) -> None:
@@ -264,3 +264,36 @@ def test_bad_input(rng) -> None:
     with pytest.raises(ValueError, match="y_val"):
         fit(model, X, y, StubSGD(0.1), epochs=1, rng=rng, validation_data=(X, y[:3]))
     assert issubclass(Dense, Layer)
+
+
+def test_train_step_is_one_update(rng) -> None:
+    from nnbook.model import train_step
+
+    X, y = make_moons(16, rng)
+    model = _mlp(rng)
+    before = {k: p.copy() for k, p in model.parameters().items()}
+    model.backward(cross_entropy_backward(model(X), y))
+    expected = {k: before[k] - 0.1 * g for k, g in model.gradients().items()}
+    value, correct, pen, norm = train_step(model, X, y, StubSGD(0.1))
+    assert value == pytest.approx(cross_entropy(_mlp_copy_forward(before, rng, X), y))
+    for k, p in model.parameters().items():
+        np.testing.assert_allclose(p, expected[k])
+    assert 0 <= correct <= 16 and pen == 0.0 and norm > 0
+
+
+def _mlp_copy_forward(params: dict, rng: np.random.Generator, X: np.ndarray) -> np.ndarray:
+    model = _mlp(rng)
+    for k, p in model.parameters().items():
+        p[...] = params[k]
+    return model(X)
+
+
+def test_divergence_with_the_package_optimizer(rng) -> None:
+    optim = pytest.importorskip("nnbook.optim")
+    if not hasattr(optim, "SGD"):
+        pytest.skip("nnbook.optim has no SGD yet")
+    X = rng.standard_normal((64, 4)) * 10
+    y = rng.standard_normal(64) * 100
+    model = Sequential([Dense(4, 64, rng), ReLU(), Dense(64, 64, rng), ReLU(), Dense(64, 1, rng)])
+    hist = fit(model, X, y, optim.SGD(10.0), loss="mse", epochs=20, batch_size=8, rng=rng)
+    assert hist.diverged
