@@ -39,9 +39,9 @@ book: $(STAMP)  ## execute every chapter (cached; stale chapters re-run) and bui
 	$(JB) build . $(JBFLAGS)
 	@echo "The book is at $(CURDIR)/$(BUILD)/html/index.html  (make serve to browse it)"
 
-book-all: $(STAMP)  ## rebuild from scratch: re-execute every chapter, no cache
-	rm -rf $(BUILD)/html $(BUILD)/.doctrees $(BUILD)/jupyter_execute
-	NNBOOK_EXECUTE=force $(JB) build . --all $(JBFLAGS)
+book-all: $(STAMP)  ## rebuild from scratch: empty the execution cache, execute every chapter
+	rm -rf $(BUILD)/html $(BUILD)/.doctrees $(BUILD)/jupyter_execute $(BUILD)/.jupyter_cache
+	$(JB) build . --all $(JBFLAGS)
 	@echo "The book is at $(CURDIR)/$(BUILD)/html/index.html"
 
 pdf: $(STAMP)   ## build the PDF with XeLaTeX (needs TeX Live from Debian)
@@ -52,15 +52,16 @@ pdf: $(STAMP)   ## build the PDF with XeLaTeX (needs TeX Live from Debian)
 	rm -rf $(BUILD)/latex
 	$(JB) build . --builder pdflatex $(JBFLAGS)
 	@echo "The PDF is at $(CURDIR)/$(BUILD)/latex/book.pdf"
+	$(BIN)/python -m pytest -q -m pdf tests/test_pdf.py -p no:xdist
 
 test: $(STAMP)  ## run the whole test suite (unit, property, contract, stale-output)
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q -m "not browser and not pdf"
 
 test-fast: $(STAMP)  ## the tests without the slow ones
-	$(BIN)/python -m pytest -n 2 -q -m "not slow and not browser"
+	$(BIN)/python -m pytest -n 2 -q -m "not slow and not browser and not pdf"
 
 browser-test: $(STAMP)  ## check the built site in headless Chromium (run make book first)
-	$(BIN)/python -m pytest -q -m browser tests/test_site_browser.py
+	$(BIN)/python -m pytest -q -m browser tests/test_site_browser.py -p no:xdist
 
 stale-check: $(STAMP)  ## show that a change in nnbook/ re-executes the chapters that use it
 	$(BIN)/python -m pytest -q tests/test_stale_outputs.py

@@ -1,13 +1,13 @@
 """Gradient checking by central differences.
 
 Every backward pass in nnbook is derived by hand; this module is how the book and the tests
-know the derivation is right. For a scalar function :math:`f` the central difference
+know the derivations are right. For a scalar function f the central difference
 
-.. math:: \\frac{\\partial f}{\\partial x_i} \\approx \\frac{f(x + h e_i) - f(x - h e_i)}{2h}
+    df/dx_i  ~  (f(x + h e_i) - f(x - h e_i)) / (2h)
 
-has error :math:`O(h^2)` (Taylor's theorem), against :math:`O(h)` for the one-sided difference.
-In float64 with :math:`h \\approx 10^{-6}` the relative error of a correct gradient is around
-:math:`10^{-9}` to :math:`10^{-7}`. Derived in :doc:`/book/foundations/mathematics`.
+has error O(h^2) by Taylor's theorem, against O(h) for the one-sided difference. In float64
+with h = 1e-6 the relative error of a correct gradient is around 1e-9 to 1e-7.
+Derived in :doc:`/book/foundations/mathematics`.
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ def numerical_vjp(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, grad_out
                   eps: float = 1e-6) -> np.ndarray:
     """Central-difference vector-Jacobian product ``grad_out^T J_f(x)``.
 
-    It is the gradient of the scalar :math:`\\langle f(x), g\\rangle`, which is exactly what a
-    backward pass returns for upstream gradient :math:`g` = ``grad_out``.
+    It is the gradient of the scalar <f(x), g> (g = ``grad_out``, same shape as f(x)), which is
+    exactly what a backward pass returns for the upstream gradient g. Returns the shape of ``x``.
     """
     g = np.asarray(grad_out, dtype=np.float64)
     return numerical_gradient(lambda z: float(np.sum(f(z) * g)), x, eps)
