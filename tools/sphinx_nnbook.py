@@ -288,7 +288,24 @@ def _add_used_box(app: Any, doctree: Any) -> None:
         first.insert(title_index + 1, box)
 
 
+# --- Colab: open the generated notebook, not the Markdown source -----------------------------------
+
+
+def _colab_to_notebooks_branch(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """Colab opens only .ipynb files. The publishing workflow converts every chapter with jupytext
+    (``tools/make_notebooks.py``, which also prepends ``%pip install`` of this repository) and
+    pushes them to the ``nnbook_notebooks_branch``; point the Colab button there."""
+    branch = app.config.nnbook_notebooks_branch
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []) if isinstance(group, dict) else []:
+            if button.get("text") == "Colab" and button.get("url", "").endswith(".md"):
+                url = re.sub(r"/blob/[^/]+/", f"/blob/{branch}/", button["url"], count=1)
+                button["url"] = url[: -len(".md")] + ".ipynb"
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.add_config_value("nnbook_notebooks_branch", "notebooks", "html")
+    app.connect("html-page-context", _colab_to_notebooks_branch, priority=900)
     app.add_config_value("nnbook_package_dir", "", "env")
     app.add_config_value("nnbook_package_name", "", "env")
     app.add_config_value("nnbook_api_docname", "book/appendix/api", "env")
