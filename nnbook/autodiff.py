@@ -34,6 +34,8 @@ __all__ = [
 
 def _real(x: Any, what: str) -> float:
     """A finite Python float from a real number, or a ValueError naming what came."""
+    if type(x) is float and x - x == 0.0:  # fast path: a finite float (inf - inf and nan are nan)
+        return x
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise ValueError(f"{what} must be a Value or a real number; got {type(x).__name__}")
     v = float(x)
@@ -159,21 +161,19 @@ class Value:
     def topological_order(self) -> list[Value]:
         """Every node this one depends on, each after all of its parents, ``self`` last.
 
-        Iterative depth-first search with an explicit stack, so graphs of any depth work."""
+        Iterative depth-first search with an explicit stack, so graphs of any depth work: a node
+        is pushed once to expand its parents and once more to be emitted after them."""
         order: list[Value] = []
-        visited: set[int] = {id(self)}
-        stack: list[tuple[Value, int]] = [(self, 0)]
+        visited: set[Value] = set()
+        stack: list[tuple[Value, bool]] = [(self, False)]
         while stack:
-            node, i = stack[-1]
-            if i < len(node.parents):
-                stack[-1] = (node, i + 1)
-                p = node.parents[i]
-                if id(p) not in visited:
-                    visited.add(id(p))
-                    stack.append((p, 0))
-            else:
-                stack.pop()
+            node, expanded = stack.pop()
+            if expanded:
                 order.append(node)
+            elif node not in visited:
+                visited.add(node)
+                stack.append((node, True))
+                stack.extend((p, False) for p in node.parents if p not in visited)
         return order
 
     def backward(self, seed: float = 1.0) -> None:
@@ -184,15 +184,16 @@ class Value:
         ``adjoint[self] = seed``; the results are then *added* to the ``.grad`` of every node.
         """
         order = self.topological_order()
-        adjoint: dict[int, float] = {id(self): _real(seed, "seed")}
+        adjoint: dict[Value, float] = dict.fromkeys(order, 0.0)
+        adjoint[self] = _real(seed, "seed")
         for node in reversed(order):
-            a = adjoint.get(id(node), 0.0)
+            a = adjoint[node]
             if node.local_grads is None or a == 0.0:
                 continue
             for parent, d in zip(node.parents, node.local_grads()):
-                adjoint[id(parent)] = adjoint.get(id(parent), 0.0) + a * d
+                adjoint[parent] += a * d
         for node in order:
-            node.grad += adjoint.get(id(node), 0.0)
+            node.grad += adjoint[node]
 
     def zero_grad(self) -> None:
         """Set ``.grad = 0`` on this node and every node it depends on."""
