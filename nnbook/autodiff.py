@@ -226,6 +226,7 @@ def draw_graph(value: Value, ax: Any = None, show_grad: bool = True) -> Any:
     ``networkx.multipartite_layout``; no graphviz needed. Meant for graphs of a few dozen nodes."""
     import matplotlib.pyplot as plt
     import networkx as nx
+    from matplotlib.patches import FancyArrowPatch
 
     from .plotting import PALETTE
 
@@ -240,13 +241,18 @@ def draw_graph(value: Value, ax: Any = None, show_grad: bool = True) -> Any:
     pos = nx.multipartite_layout(G, subset_key="layer")
     if ax is None:
         _, ax = plt.subplots(figsize=(1.6 * (max(depth) + 1), 0.9 * max(2, max(depth.count(d) for d in set(depth)))))
-    for p, c in set(edges):
-        ax.annotate("", xy=pos[c], xytext=pos[p],
-                    arrowprops=dict(arrowstyle="-|>", color="0.45", shrinkA=22, shrinkB=22, lw=1.0))
+    boxes = []
     for i, n in enumerate(nodes):
         colour = PALETTE[1] if not n.parents else (PALETTE[2] if i == len(nodes) - 1 else PALETTE[0])
-        ax.text(*pos[i], _node_text(n, show_grad), ha="center", va="center", fontsize=8,
-                bbox=dict(boxstyle="round,pad=0.35", fc="white", ec=colour, lw=1.5))
+        boxes.append(ax.text(*pos[i], _node_text(n, show_grad), ha="center", va="center", fontsize=8, zorder=3,
+                             bbox=dict(boxstyle="round,pad=0.35", fc="white", ec=colour, lw=1.5)))
+    # arrows are drawn after (above) the boxes, whose outlines are placed when they are drawn and
+    # clip the arrows; an edge that skips columns bends, to pass around the boxes between
+    for p, c in sorted(set(edges)):
+        bend = 0.0 if depth[c] - depth[p] == 1 else -0.3
+        ax.add_patch(FancyArrowPatch(pos[p], pos[c], arrowstyle="-|>", mutation_scale=12, color="0.45",
+                                     lw=1.0, shrinkA=1, shrinkB=2, zorder=4, connectionstyle=f"arc3,rad={bend}",
+                                     patchA=boxes[p].get_bbox_patch(), patchB=boxes[c].get_bbox_patch()))
     xs = np.array([pos[i][0] for i in range(len(nodes))])
     ys = np.array([pos[i][1] for i in range(len(nodes))])
     padx = 0.1 * (np.ptp(xs) + 1e-9) + 0.08
