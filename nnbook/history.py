@@ -1,4 +1,5 @@
-"""The timeline of neural-network research, as data and as a figure. Shown in :doc:`/book/foundations/history`.
+"""The timeline of neural-network research, as data and as a figure, and the learning rules of
+its early decades (Hebb, Oja, Widrow-Hoff, Hopfield). Shown in :doc:`/book/foundations/history`.
 
 Every event is a record ``(year, title, people, key, category)``; ``key`` is the BibTeX key of
 the event's primary source in the book's ``references.bib`` (the tests check that every key is
@@ -20,9 +21,12 @@ from typing import Any, Iterable, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ._checks import as_float_array, check_rng
 from .plotting import PALETTE
 
-__all__ = ["Event", "CATEGORIES", "CATEGORY_COLORS", "NN_WINTERS", "TIMELINE", "timeline", "plot_timeline"]
+__all__ = ["Event", "CATEGORIES", "CATEGORY_COLORS", "NN_WINTERS", "TIMELINE", "timeline", "plot_timeline",
+           "hebbian_update", "oja_update", "lms_update",
+           "hopfield_weights", "hopfield_energy", "hopfield_recall"]
 
 #: The allowed categories, in the order of the figure's legend.
 CATEGORIES: tuple[str, ...] = ("model", "learning rule", "technique", "theory", "winter/revival", "hardware/data")
@@ -169,3 +173,145 @@ def plot_timeline(ax: Any = None, events: Sequence[Event] | None = None, *,
     if legend:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=4, fontsize=fontsize, frameon=False)
     return ax
+
+
+# --- the learning rules of the early decades --------------------------------------------------
+
+
+def _w_and_X(w: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    w = as_float_array(w, "w", ndim=1, shape_hint="(n,)")
+    X = as_float_array(X, "X", ndim=(1, 2), shape_hint="(n,) or (batch, n)")
+    X2 = X.reshape(1, -1) if X.ndim == 1 else X
+    if X2.shape[1] != w.shape[0]:
+        raise ValueError(f"X must have {w.shape[0]} features to match w; got shape {X.shape}")
+    return w, X2
+
+
+def hebbian_update(w: np.ndarray, X: np.ndarray, lr: float) -> np.ndarray:
+    """One step of Hebb's rule for a linear neuron y = w . x (Hebb, 1949):
+
+    w <- w + lr * mean_k y_k x_k,   y_k = w . x_k.
+
+    It is gradient *ascent* on (1/2) mean_k y_k^2, so |w| grows without bound. ``w``: (n,);
+    ``X``: one input (n,) or a batch (batch, n). Returns the new weights, shape (n,).
+    Derived in :doc:`/book/foundations/history`.
+    """
+    w, X = _w_and_X(w, X)
+    y = X @ w
+    return w + lr * (X.T @ y) / X.shape[0]
+
+
+def oja_update(w: np.ndarray, X: np.ndarray, lr: float) -> np.ndarray:
+    """One step of Oja's rule (Oja, 1982), Hebb's rule with a decay that keeps |w| near 1:
+
+    w <- w + lr * mean_k y_k (x_k - y_k w),   y_k = w . x_k.
+
+    For small ``lr`` it converges to a unit eigenvector of the input covariance with the largest
+    eigenvalue: the neuron learns the first principal component. ``w``: (n,); ``X``: (n,) or
+    (batch, n). Returns the new weights, shape (n,). Derived in :doc:`/book/foundations/history`.
+    """
+    w, X = _w_and_X(w, X)
+    y = X @ w
+    return w + lr * (X.T @ y - (y @ y) * w) / X.shape[0]
+
+
+def lms_update(w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray, lr: float) -> tuple[np.ndarray, float]:
+    """One step of the Widrow-Hoff least-mean-squares rule (Widrow and Hoff, 1960):
+
+    e_k = y_k - (w . x_k + b),   w <- w + lr * mean_k e_k x_k,   b <- b + lr * mean_k e_k,
+
+    a gradient-descent step on (1/2) mean_k e_k^2 (the ADALINE rule). ``w``: (n,); ``X``: one
+    input (n,) or a batch (batch, n); ``y``: a target () or (batch,). Returns ``(w, b)``.
+    Derived in :doc:`/book/foundations/history`.
+    """
+    w, X = _w_and_X(w, X)
+    y = as_float_array(y, "y", ndim=(0, 1), shape_hint="() or (batch,)").reshape(-1)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"y must have one target per input ({X.shape[0]}); got {y.shape[0]}")
+    e = y - (X @ w + b)
+    return w + lr * (X.T @ e) / X.shape[0], float(b + lr * np.mean(e))
+
+
+def _check_spins(s: np.ndarray, name: str, n: int | None = None) -> np.ndarray:
+    s = as_float_array(s, name, ndim=(1, 2), shape_hint="(n,) or (batch, n)")
+    if not np.all(np.abs(s) == 1):
+        raise ValueError(f"{name} must hold states in {{-1, +1}}; got other values")
+    if n is not None and s.shape[-1] != n:
+        raise ValueError(f"{name} must have {n} units to match W; got shape {s.shape}")
+    return s
+
+
+def hopfield_weights(patterns: np.ndarray) -> np.ndarray:
+    """Hebbian storage of +-1 patterns in a Hopfield network (Hopfield, 1982):
+
+    W = (1/n) sum_p xi_p xi_p^T with the diagonal set to 0.
+
+    ``patterns``: (n_patterns, n) with entries in {-1, +1}. Returns the symmetric (n, n) matrix W.
+    Derived in :doc:`/book/foundations/history`.
+    """
+    P = _check_spins(patterns, "patterns")
+    P = P.reshape(1, -1) if P.ndim == 1 else P
+    W = P.T @ P / P.shape[1]
+    np.fill_diagonal(W, 0.0)
+    return W
+
+
+def _check_W(W: np.ndarray) -> np.ndarray:
+    W = as_float_array(W, "W", ndim=2, shape_hint="(n, n)")
+    if W.shape[0] != W.shape[1]:
+        raise ValueError(f"W must be a square (n, n) matrix; got shape {W.shape}")
+    if not np.allclose(W, W.T):
+        raise ValueError("W must be symmetric for the Hopfield energy to exist; got W != W.T")
+    return W
+
+
+def hopfield_energy(W: np.ndarray, s: np.ndarray) -> np.ndarray | float:
+    """Hopfield energy E(s) = -(1/2) s^T W s (no thresholds).
+
+    ``W``: symmetric (n, n); ``s``: a state (n,) -> a float, or a batch (batch, n) -> (batch,).
+    Derived in :doc:`/book/foundations/history`.
+    """
+    W = _check_W(W)
+    s = _check_spins(s, "s", W.shape[0])
+    E = -0.5 * np.einsum("...i,ij,...j->...", s, W, s)
+    return float(E) if s.ndim == 1 else E
+
+
+def hopfield_recall(W: np.ndarray, s: np.ndarray, rng: np.random.Generator,
+                    n_sweeps: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Asynchronous Hopfield dynamics: ``n_sweeps`` passes over the units in random order, each
+    unit set to s_i <- sign(h_i), h_i = sum_j W_ij s_j (unchanged when h_i = 0).
+
+    Each flip changes the energy by -2 |h_i| <= 0, so the energy never increases. The loop over
+    units is the definition of asynchronous dynamics, not a hot path. ``W``: symmetric (n, n)
+    with zero diagonal; ``s``: the initial state (n,) in {-1, +1}. Returns the final state (n,)
+    and the energy after every single-unit update, shape (n_sweeps * n + 1,).
+    Derived in :doc:`/book/foundations/history`.
+    """
+    W = _check_W(W)
+    if not np.allclose(np.diag(W), 0.0):
+        raise ValueError("W must have a zero diagonal (no self-connections)")
+    s = _check_spins(s, "s", W.shape[0])
+    if s.ndim != 1:
+        raise ValueError(f"s must be a single state of shape ({W.shape[0]},); got shape {s.shape}")
+    check_rng(rng)
+    if isinstance(n_sweeps, bool) or not isinstance(n_sweeps, (int, np.integer)) or n_sweeps < 1:
+        raise ValueError(f"n_sweeps must be a positive integer; got {n_sweeps!r}")
+    s = s.copy()
+    n = s.shape[0]
+    h = W @ s  # local fields, kept up to date after each flip
+    energies = np.empty(n_sweeps * n + 1)
+    energies[0] = -0.5 * s @ h
+    t = 0
+    for _ in range(n_sweeps):
+        for i in rng.permutation(n):
+            new = np.sign(h[i]) if h[i] != 0 else s[i]
+            delta = new - s[i]
+            if delta != 0:
+                energies[t + 1] = energies[t] - delta * h[i]  # E changes by -(Delta s_i) h_i
+                s[i] = new
+                h += delta * W[:, i]
+            else:
+                energies[t + 1] = energies[t]
+            t += 1
+    return s, energies

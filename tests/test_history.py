@@ -119,3 +119,127 @@ def test_bad_input() -> None:
         plot_timeline(events=[(2000, "x", "y", "z", "model")])
     with pytest.raises(ValueError, match="first <= last"):
         plot_timeline(winters=[(1990, 1980)])
+
+
+# --- the early learning rules -------------------------------------------------------------------
+
+import numpy as np  # noqa: E402
+
+from nnbook.gradcheck import numerical_gradient  # noqa: E402
+from nnbook.history import (hebbian_update, hopfield_energy, hopfield_recall, hopfield_weights,  # noqa: E402
+                            lms_update, oja_update)
+from tests.strategies import arrays  # noqa: E402
+
+
+def test_widrow_hoff_by_hand() -> None:
+    # w = (1, -1), b = 0.5, x = (2, 1), y = 3: y_hat = 2 - 1 + 0.5 = 1.5, e = 1.5;
+    # w <- (1, -1) + 0.1 * 1.5 * (2, 1) = (1.3, -0.85), b <- 0.5 + 0.15 = 0.65
+    w, b = lms_update(np.array([1.0, -1.0]), 0.5, np.array([2.0, 1.0]), 3.0, lr=0.1)
+    np.testing.assert_allclose(w, [1.3, -0.85], rtol=1e-15)
+    assert abs(b - 0.65) < 1e-15
+
+
+def test_lms_is_a_gradient_step_on_half_mse(rng) -> None:
+    X, y = rng.normal(size=(7, 3)), rng.normal(size=7)
+    w, b, lr = rng.normal(size=3), 0.3, 0.05
+    theta = np.r_[w, b]
+
+    def half_mse(t: np.ndarray) -> float:
+        return 0.5 * float(np.mean((y - X @ t[:3] - t[3]) ** 2))
+
+    g = numerical_gradient(half_mse, theta.copy())
+    w_new, b_new = lms_update(w, b, X, y, lr)
+    np.testing.assert_allclose(np.r_[w_new, b_new], theta - lr * g, rtol=1e-7, atol=1e-10)
+
+
+def test_hebb_is_gradient_ascent_on_half_mean_square_output(rng) -> None:
+    X, w, lr = rng.normal(size=(6, 4)), rng.normal(size=4), 0.1
+    g = numerical_gradient(lambda v: 0.5 * float(np.mean((X @ v) ** 2)), w.copy())
+    np.testing.assert_allclose(hebbian_update(w, X, lr), w + lr * g, rtol=1e-7, atol=1e-10)
+
+
+def test_hebb_grows_and_oja_finds_the_first_principal_component(rng) -> None:
+    C = np.array([[3.0, 1.0], [1.0, 1.0]])
+    X = rng.multivariate_normal(np.zeros(2), C, size=4000)
+    w_hebb = w_oja = np.array([0.3, -0.8])
+    for x in X[:2000]:
+        w_hebb = hebbian_update(w_hebb, x, 0.01)
+        w_oja = oja_update(w_oja, x, 0.01)
+    assert np.linalg.norm(w_hebb) > 1e6
+    evals, evecs = np.linalg.eigh(np.cov(X.T))
+    top = evecs[:, -1]
+    assert abs(np.linalg.norm(w_oja) - 1) < 0.05
+    assert abs(abs(w_oja @ top) / np.linalg.norm(w_oja) - 1) < 1e-2
+
+
+def test_oja_fixed_point_is_a_unit_eigenvector() -> None:
+    X = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 0.5], [0.0, -0.5]])  # covariance diag(1/2, 1/8)
+    np.testing.assert_allclose(oja_update(np.array([1.0, 0.0]), X, 0.3), [1.0, 0.0], atol=1e-15)
+
+
+def test_hopfield_energy_by_hand_and_gradient(rng) -> None:
+    W = hopfield_weights(np.array([[1, -1, 1]]))
+    np.testing.assert_allclose(W, np.array([[0, -1, 1], [-1, 0, -1], [1, -1, 0]]) / 3)
+    # E(xi) = -(1/2) xi^T W xi = -(1/2) * (2/3) * 3 = -1 for the stored pattern
+    assert abs(hopfield_energy(W, np.array([1, -1, 1])) + 1.0) < 1e-15
+    assert abs(hopfield_energy(W, np.array([1, 1, 1])) - 1 / 3) < 1e-15
+    # the local field is minus the gradient of E in the continuous relaxation
+    s = rng.choice([-1.0, 1.0], size=3)
+    Wc = W.copy()
+    g = numerical_gradient(lambda v: -0.5 * float(v @ Wc @ v), s.copy())
+    np.testing.assert_allclose(-g, W @ s, rtol=1e-7, atol=1e-10)
+    batch = np.array([[1, -1, 1], [1, 1, 1]])
+    np.testing.assert_allclose(hopfield_energy(W, batch), [-1.0, 1 / 3])
+
+
+def test_hopfield_energy_never_increases_and_patterns_are_recalled(rng) -> None:
+    n = 100
+    patterns = rng.choice([-1.0, 1.0], size=(3, n))
+    W = hopfield_weights(patterns)
+    noisy = patterns[0].copy()
+    flip = rng.choice(n, size=15, replace=False)
+    noisy[flip] *= -1
+    s, E = hopfield_recall(W, noisy, rng, n_sweeps=3)
+    assert E.shape == (3 * n + 1,)
+    assert np.all(np.diff(E) <= 1e-12)
+    np.testing.assert_array_equal(s, patterns[0])
+    assert abs(E[-1] - hopfield_energy(W, s)) < 1e-9
+    assert abs(E[0] - hopfield_energy(W, noisy)) < 1e-9
+
+
+@given(arrays((5, 3), -3, 3), arrays((3,), -1, 1))
+def test_rules_keep_shape_and_dtype(X: np.ndarray, w: np.ndarray) -> None:
+    for rule in (hebbian_update, oja_update):
+        out = rule(w, X, 0.01)
+        assert out.shape == (3,) and np.isfinite(out).all()
+    w32 = w.astype(np.float32)
+    assert hebbian_update(w32, X.astype(np.float32), 0.01).dtype == np.float32
+    w_new, b_new = lms_update(w, 0.0, X, X[:, 0], 0.01)
+    assert w_new.shape == (3,) and isinstance(b_new, float)
+
+
+def test_rules_bad_input(rng) -> None:
+    with pytest.raises(ValueError, match="X must have 3 features to match w"):
+        hebbian_update(np.zeros(3), np.zeros((4, 2)), 0.1)
+    with pytest.raises(ValueError, match="w must be a 1-D array"):
+        oja_update(np.zeros((3, 1)), np.zeros(3), 0.1)
+    with pytest.raises(ValueError, match="X must be finite"):
+        oja_update(np.zeros(2), np.array([np.nan, 1.0]), 0.1)
+    with pytest.raises(ValueError, match="X must not be empty"):
+        hebbian_update(np.zeros(2), np.zeros((0, 2)), 0.1)
+    with pytest.raises(ValueError, match="y must have one target per input"):
+        lms_update(np.zeros(2), 0.0, np.zeros((4, 2)), np.zeros(3), 0.1)
+    with pytest.raises(ValueError, match=r"patterns must hold states in \{-1, \+1\}"):
+        hopfield_weights(np.array([[1.0, 0.0]]))
+    with pytest.raises(ValueError, match="W must be a square"):
+        hopfield_energy(np.zeros((2, 3)), np.ones(3))
+    with pytest.raises(ValueError, match="W must be symmetric"):
+        hopfield_energy(np.array([[0.0, 1.0], [0.0, 0.0]]), np.ones(2))
+    with pytest.raises(ValueError, match="s must have 2 units to match W"):
+        hopfield_energy(np.zeros((2, 2)), np.ones(3))
+    with pytest.raises(ValueError, match="zero diagonal"):
+        hopfield_recall(np.eye(2), np.ones(2), rng)
+    with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
+        hopfield_recall(np.zeros((2, 2)), np.ones(2), 0)
+    with pytest.raises(ValueError, match="n_sweeps must be a positive integer"):
+        hopfield_recall(np.zeros((2, 2)), np.ones(2), rng, n_sweeps=0)
