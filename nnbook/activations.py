@@ -25,6 +25,7 @@ __all__ = [
     "elu", "elu_backward",
     "softplus", "softplus_backward",
     "silu", "silu_backward",
+    "swish", "swish_backward",
     "gelu", "gelu_backward",
     "gelu_tanh", "gelu_tanh_backward",
     "logsumexp", "softmax", "softmax_backward", "log_softmax", "log_softmax_backward",
@@ -142,6 +143,20 @@ def silu_backward(z: np.ndarray, grad_out: np.ndarray) -> np.ndarray:
     z, g = _zg(z, grad_out)
     s = sigmoid(z)
     return g * (s + z * s * (1.0 - s))
+
+
+def swish(z: np.ndarray, beta: float = 1.0) -> np.ndarray:
+    """Swish (Ramachandran et al., 2017): z * sigma(beta z). beta = 1 is the SiLU, beta -> inf
+    tends to ReLU, beta = 0 gives the linear z / 2. ``z``: any shape; keeps its dtype."""
+    z = _z(z)
+    return (z * sigmoid(beta * z)).astype(z.dtype, copy=False)
+
+
+def swish_backward(z: np.ndarray, grad_out: np.ndarray, beta: float = 1.0) -> np.ndarray:
+    """grad_out * (sigma(beta z) + beta z sigma(beta z) (1 - sigma(beta z)))."""
+    z, g = _zg(z, grad_out)
+    s = sigmoid(beta * z)
+    return (g * (s + beta * z * s * (1.0 - s))).astype(z.dtype, copy=False)
 
 
 def gelu(z: np.ndarray) -> np.ndarray:

@@ -144,3 +144,83 @@ def test_sigmoid_derivative_identity(x: float) -> None:
     z = np.array([x])
     s = A.sigmoid(z)
     np.testing.assert_allclose(A.sigmoid_backward(z, np.ones(1)), s * (1 - s))
+
+
+# --- added with the activation-functions chapter ------------------------------------------------
+
+MONOTONE = [A.sigmoid, A.tanh, A.softplus, A.relu, A.leaky_relu, A.elu]
+
+
+def test_swish_backward_matches_central_differences(rng) -> None:
+    z = rng.uniform(-4, 4, size=(4, 3))
+    for beta in (0.5, 1.0, 1.7):
+        err = check_vjp(lambda x: A.swish(x, beta), lambda x, g: A.swish_backward(x, g, beta), z, rng)
+        assert err < 1e-6
+
+
+@given(arrays(lo=-40, hi=40))
+def test_swish_family_limits(z: np.ndarray) -> None:
+    np.testing.assert_allclose(A.swish(z), A.silu(z), rtol=1e-15)       # beta = 1 is the SiLU
+    np.testing.assert_allclose(A.swish(z, 0.0), z / 2, rtol=1e-15)      # beta = 0 is linear
+    np.testing.assert_allclose(A.swish(z, 1e4), A.relu(z), atol=1e-3)   # large beta tends to ReLU
+
+
+@pytest.mark.parametrize("f", MONOTONE, ids=lambda f: f.__name__)
+@given(arrays((12,), lo=-30, hi=30))
+def test_monotone_activations_preserve_order(f, z: np.ndarray) -> None:
+    out = f(np.sort(z))
+    assert np.all(np.diff(out) >= -1e-15)
+
+
+@given(arrays(lo=-30, hi=30))
+def test_gelu_and_silu_lie_between_zero_and_identity(z: np.ndarray) -> None:
+    lo, hi = np.minimum(z, 0), np.maximum(z, 0)
+    for f in (A.gelu, A.silu, A.gelu_tanh):
+        y = f(z)
+        assert np.all(y >= lo - 1e-12) and np.all(y <= hi + 1e-12)
+    assert np.all(A.gelu(z) >= -0.170) and np.all(A.silu(z) >= -0.279)   # the global minima
+
+
+def test_non_monotone_minima_by_hand() -> None:
+    z = np.linspace(-3, 0, 30001)
+    # SiLU's minimum solves 1 + z (1 - sigma(z)) = 0, at z ~ -1.2785 with value ~ -0.2785
+    i = np.argmin(A.silu(z))
+    assert abs(z[i] + 1.2785) < 1e-3 and abs(A.silu(z)[i] + 0.2785) < 1e-4
+    # GELU's minimum solves Phi(z) + z phi(z) = 0, at z ~ -0.7518 with value ~ -0.1700
+    i = np.argmin(A.gelu(z))
+    assert abs(z[i] + 0.7518) < 1e-3 and abs(A.gelu(z)[i] + 0.1700) < 1e-4
+
+
+@given(arrays(lo=-20, hi=20))
+def test_derivative_identities(z: np.ndarray) -> None:
+    one = np.ones_like(z)
+    t = A.tanh(z)
+    np.testing.assert_allclose(A.tanh_backward(z, one), 1 - t * t, atol=1e-15)
+    np.testing.assert_allclose(A.softplus_backward(z, one), A.sigmoid(z), atol=1e-15)
+    neg = z <= 0
+    np.testing.assert_allclose(A.elu_backward(z, one)[neg], A.elu(z)[neg] + 1.0, atol=1e-15)
+    assert np.all(A.sigmoid_backward(z, one) <= 0.25)
+
+
+def test_gelu_tanh_matches_slope_of_phi_at_zero() -> None:
+    # sqrt(2/pi) makes the tanh approximation's slope at 0 equal to Phi's: both derivatives are 1/2
+    assert A.gelu_backward(np.array([0.0]), np.ones(1))[0] == pytest.approx(0.5)
+    assert A.gelu_tanh_backward(np.array([0.0]), np.ones(1))[0] == pytest.approx(0.5)
+    h = 1e-4
+    slope_phi = (A.gelu(np.array([h]))[0] / h - A.gelu(np.array([-h]))[0] / -h) / (2 * h)
+    slope_tanh = (A.gelu_tanh(np.array([h]))[0] / h - A.gelu_tanh(np.array([-h]))[0] / -h) / (2 * h)
+    assert slope_phi == pytest.approx(1 / math.sqrt(2 * math.pi), rel=1e-6)
+    assert slope_tanh == pytest.approx(1 / math.sqrt(2 * math.pi), rel=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("f, f_backward", ELEMENTWISE + [(A.swish, A.swish_backward)],
+                         ids=IDS + ["swish"])
+def test_backward_dtype_is_preserved(f, f_backward, dtype) -> None:
+    z = np.linspace(-3, 3, 12, dtype=dtype).reshape(3, 4)
+    assert f_backward(z, np.ones_like(z)).dtype == dtype
+
+
+def test_empty_input_passes_through() -> None:
+    for f, _ in ELEMENTWISE:
+        assert f(np.zeros((0, 3))).shape == (0, 3)

@@ -104,3 +104,98 @@ def test_bad_input() -> None:
         L.mse(np.zeros(0), np.zeros(0))
     with pytest.raises(ValueError, match="delta"):
         L.huber(np.zeros(2), np.zeros(2), delta=0.0)
+
+
+# --- added with the loss-functions chapter ------------------------------------------------------
+
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.strategies import arrays, floats  # noqa: E402
+
+
+@given(arrays((7,), lo=-10, hi=10), arrays((7,), lo=0, hi=1))
+def test_bce_from_logits_equals_the_probability_formula(z: np.ndarray, y: np.ndarray) -> None:
+    # the probability formula loses digits as sigma(z) nears 0 or 1 (the chapter's point), so
+    # the comparison is made where it is still accurate
+    p = sigmoid(z)
+    naive = -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))
+    assert L.binary_cross_entropy(z, y) == pytest.approx(naive, rel=1e-8, abs=1e-12)
+
+
+@given(floats(0.01, 0.99))
+def test_bce_is_minimized_at_the_logit_of_the_target(t: float) -> None:
+    z_star = math.log(t / (1 - t))
+    y = np.array([t])
+    best = L.binary_cross_entropy(np.array([z_star]), y)
+    for dz in (-0.1, 0.1):
+        assert L.binary_cross_entropy(np.array([z_star + dz]), y) > best
+    assert abs(L.binary_cross_entropy_backward(np.array([z_star]), y)[0]) < 1e-12
+
+
+@given(matrices(), floats(-10, 10))
+def test_regression_losses_depend_only_on_the_residual(a: np.ndarray, c: float) -> None:
+    b = np.flip(a)
+    for loss, backward in REGRESSION:
+        assert loss(a + c, b + c) == pytest.approx(loss(a, b), rel=1e-9, abs=1e-9)
+        if loss is not L.mae:  # sign(r) jumps at r = 0, where adding c may round r to exactly 0
+            np.testing.assert_allclose(backward(a + c, b + c), backward(a, b), atol=1e-9)
+
+
+@given(arrays((9,), lo=-5, hi=5), floats(0.1, 5))
+def test_huber_interpolates_between_squared_and_absolute(r: np.ndarray, delta: float) -> None:
+    zero = np.zeros_like(r)
+    n = r.size
+    small = np.abs(r) <= delta
+    # inside the threshold the per-example loss is r^2 / 2, outside delta (|r| - delta / 2)
+    per_example = np.where(small, 0.5 * r * r, delta * (np.abs(r) - 0.5 * delta))
+    assert L.huber(r, zero, delta) == pytest.approx(per_example.mean(), rel=1e-12, abs=1e-12)
+    g = L.huber_backward(r, zero, delta) * n
+    assert np.all(np.abs(g) <= delta + 1e-12)                     # bounded pull
+    np.testing.assert_allclose(g[small], r[small], atol=1e-12)     # the residual itself inside
+    assert L.huber(r, zero, delta) <= delta * L.mae(r, zero) + 1e-12
+
+
+@given(arrays((8,), lo=-50, hi=50))
+def test_mae_gradient_is_bounded_and_mse_gradient_is_linear(r: np.ndarray) -> None:
+    zero = np.zeros_like(r)
+    assert np.all(np.abs(L.mae_backward(r, zero)) <= 1.0 / r.size)
+    np.testing.assert_allclose(L.mse_backward(2 * r, zero), 2 * L.mse_backward(r, zero), atol=1e-12)
+
+
+def test_mean_and_median_minimize_mse_and_mae() -> None:
+    y = np.array([0.0, 1.0, 2.0, 3.0, 100.0])
+    c_mean = np.full_like(y, y.mean())
+    c_median = np.full_like(y, np.median(y))
+    assert abs(L.mse_backward(c_mean, y).sum()) < 1e-12              # zero gradient at the mean
+    assert L.mae_backward(c_median, y).sum() == 0.0                  # balanced signs at the median
+    for d in (-0.5, 0.5):
+        assert L.mae(c_median + d, y) > L.mae(c_median, y)
+        assert L.mse(c_mean + d, y) > L.mse(c_mean, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_backward_dtype_is_preserved(dtype) -> None:
+    a = np.linspace(-2, 2, 6, dtype=dtype)
+    b = np.zeros(6, dtype=dtype)
+    for _, backward in REGRESSION:
+        assert backward(a, b).dtype == dtype
+    assert L.binary_cross_entropy_backward(a, (b + 1).astype(dtype)).dtype == dtype
+    assert L.cross_entropy_backward(a.reshape(2, 3), np.array([0, 2])).dtype == dtype
+
+
+@given(st.integers(2, 6), st.integers(1, 6))
+def test_cross_entropy_of_equal_logits_is_log_k(k: int, n: int) -> None:
+    z = np.zeros((n, k))
+    y = np.arange(n) % k
+    assert L.cross_entropy(z, y) == pytest.approx(math.log(k))
+
+
+def test_more_bad_input() -> None:
+    with pytest.raises(ValueError, match=r"2-D array of shape \(batch, n_classes\); got shape \(3,\)"):
+        L.cross_entropy(np.zeros(3), np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match="integer class labels"):
+        L.cross_entropy(np.zeros((2, 3)), np.array([0.5, 1.0]))
+    with pytest.raises(ValueError, match="not be empty"):
+        L.binary_cross_entropy(np.zeros(0), np.zeros(0))
+    with pytest.raises(ValueError, match="finite"):
+        L.huber_backward(np.array([np.inf]), np.array([0.0]))
