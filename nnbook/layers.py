@@ -27,6 +27,7 @@ from .init import get_initializer
 __all__ = [
     "Layer", "Dense",
     "Identity", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "GELU", "SiLU", "Softplus",
+    "Residual",
 ]
 
 
@@ -258,3 +259,67 @@ class Softplus(_Elementwise):
 
     def _f_backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
         return act.softplus_backward(Z, dY)
+
+
+class Residual(Layer):
+    """A skip connection around a block of layers: Y = X + F(X), F the layers applied in order
+    (He et al., 2016). F must keep the shape of X.
+
+    Backward: dX = dY + J_F^T dY, i.e. the upstream gradient passes through the identity path
+    unchanged and is *added* to what the block returns, so it cannot vanish through the block.
+    ``params`` and ``grads`` hold the block's arrays under "<index>.<name>" ("0.W", "0.b", ...),
+    the same array objects as the inner layers; setting ``training`` sets it on every inner layer.
+    ``X``: (batch, n) -> ``Y``: (batch, n). Explained in :doc:`/book/mlp/vanishing-gradients`.
+    """
+
+    def __init__(self, layers: list[Layer]) -> None:
+        block = list(layers)
+        if not block or not all(isinstance(layer, Layer) for layer in block):
+            raise ValueError("layers must be a non-empty list of nnbook Layers")
+        self.block = block
+        super().__init__()
+        self.params = {f"{i}.{k}": p for i, layer in enumerate(block) for k, p in layer.params.items()}
+        self._collect_grads()
+        self._shape: tuple[int, ...] | None = None
+
+    @property  # type: ignore[override]
+    def training(self) -> bool:
+        """Training mode of the block (the same for every inner layer)."""
+        return self._training
+
+    @training.setter
+    def training(self, value: bool) -> None:
+        self._training = bool(value)
+        for layer in self.block:
+            layer.training = self._training
+
+    def _collect_grads(self) -> None:
+        self.grads = {f"{i}.{k}": layer.grads[k] for i, layer in enumerate(self.block) for k in layer.params}
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Y = X + F(X); every inner layer caches what it needs."""
+        X = as_float_array(X, "X")
+        F = X
+        for layer in self.block:
+            F = layer.forward(F)
+        if F.shape != X.shape:
+            raise ValueError(f"the residual block must keep the shape of its input {X.shape}; it returned {F.shape}")
+        self._shape = X.shape
+        return X + F
+
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """dX = dY + (backward of the block applied to dY); refreshes ``grads``."""
+        dY = self._check_dY(dY, self._shape)
+        g = dY
+        for layer in reversed(self.block):
+            g = layer.backward(g)
+        self._collect_grads()
+        return dY + g
+
+    @property
+    def n_params(self) -> int:
+        """Number of trainable scalars in the block."""
+        return int(sum(p.size for p in self.params.values()))
+
+    def __repr__(self) -> str:
+        return "Residual([" + ", ".join(repr(layer) for layer in self.block) + "])"

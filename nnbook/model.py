@@ -35,6 +35,16 @@ class _Optimizer(Protocol):
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None: ...
 
 
+def _dense_layers(layers: Iterable[Layer]) -> list[Dense]:
+    """The Dense layers, looking inside blocks (such as Residual) that hold a ``block`` list."""
+    found: list[Dense] = []
+    for layer in layers:
+        if isinstance(layer, Dense):
+            found.append(layer)
+        found.extend(_dense_layers(getattr(layer, "block", [])))
+    return found
+
+
 class Sequential:
     """A stack of layers applied in order: Y = f_L(... f_2(f_1(X))).
 
@@ -102,7 +112,7 @@ class Sequential:
         about 6 floating-point operations per weight per example (activations and biases add only
         O(units) work). Derived in :doc:`/book/mlp/multilayer-perceptron`.
         """
-        return int(sum(layer.n_in * layer.n_out for layer in self.layers if isinstance(layer, Dense)))
+        return int(sum(layer.n_in * layer.n_out for layer in _dense_layers(self.layers)))
 
     # --- modes and prediction -----------------------------------------------------------------
 

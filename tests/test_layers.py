@@ -223,3 +223,53 @@ def test_dense_relu_cross_entropy_matches_scalar_autodiff(rng) -> None:
     np.testing.assert_allclose(total.data, cross_entropy(Z, y), rtol=1e-12)
     for k, arr in P.items():
         np.testing.assert_allclose(np.vectorize(lambda v: v.grad)(arr).astype(float), grads[k], rtol=1e-9, atol=1e-12)
+
+
+# --- residual blocks --------------------------------------------------------------------------
+
+
+def test_residual_forward_backward_and_gradients(rng) -> None:
+    block = Ly.Residual([Ly.Dense(4, 4, rng), Ly.Tanh(), Ly.Dense(4, 4, rng)])
+    for p in block.params.values():
+        p[...] = rng.standard_normal(p.shape)
+    X = rng.standard_normal((5, 4))
+    inner = X
+    for layer in block.block:
+        inner = layer(inner)
+    np.testing.assert_allclose(block(X), X + inner)
+
+    def backward(x, g):
+        block.forward(x)
+        return block.backward(g)
+
+    assert check_vjp(block.forward, backward, X, rng) < 1e-6
+    G = rng.standard_normal((5, 4))
+    block.forward(X)
+    block.backward(G)
+    assert list(block.grads) == ["0.W", "0.b", "2.W", "2.b"]
+    for k, p in block.params.items():
+        numeric = numerical_gradient(lambda _: float(np.sum(block.forward(X) * G)), p)
+        np.testing.assert_allclose(block.grads[k], numeric, rtol=1e-6, atol=1e-8, err_msg=k)
+    assert block.params["0.W"] is block.block[0].params["W"]
+
+
+def test_residual_identity_path_and_modes(rng) -> None:
+    # A block whose output is zero (zero weights) is the identity, and so is its backward pass.
+    block = Ly.Residual([Ly.Dense(3, 3, rng, init="zeros"), Ly.ReLU()])
+    X = rng.standard_normal((2, 3))
+    np.testing.assert_array_equal(block(X), X)
+    G = rng.standard_normal((2, 3))
+    np.testing.assert_array_equal(block.backward(G), G)
+    block.training = False
+    assert not any(layer.training for layer in block.block)
+    assert block.n_params == 12
+
+
+def test_residual_bad_input(rng) -> None:
+    with pytest.raises(ValueError, match="non-empty list"):
+        Ly.Residual([])
+    block = Ly.Residual([Ly.Dense(3, 2, rng)])
+    with pytest.raises(ValueError, match=r"keep the shape of its input \(4, 3\)"):
+        block(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="before forward"):
+        Ly.Residual([Ly.ReLU()]).backward(np.ones((1, 2)))

@@ -297,3 +297,23 @@ def test_divergence_with_the_package_optimizer(rng) -> None:
     model = Sequential([Dense(4, 64, rng), ReLU(), Dense(64, 64, rng), ReLU(), Dense(64, 1, rng)])
     hist = fit(model, X, y, optim.SGD(10.0), loss="mse", epochs=20, batch_size=8, rng=rng)
     assert hist.diverged
+
+
+def test_sequential_with_residual_blocks(rng, tmp_path) -> None:
+    from nnbook.layers import Residual
+
+    model = Sequential([Dense(2, 8, rng), Residual([Dense(8, 8, rng), Tanh(), Dense(8, 8, rng)]), ReLU(),
+                        Dense(8, 2, rng)])
+    assert "1.0.W" in model.parameters() and model.parameters()["1.2.b"] is model.layers[1].block[2].params["b"]
+    assert model.flops_per_example() == 2 * 8 + 8 * 8 * 2 + 8 * 2
+    X = rng.standard_normal((6, 2))
+    y = rng.integers(0, 2, 6)
+    model.backward(cross_entropy_backward(model(X), y))
+    grads = {k: g.copy() for k, g in model.gradients().items()}
+    for k, p in model.parameters().items():
+        numeric = numerical_gradient(lambda _: cross_entropy(model(X), y), p)
+        np.testing.assert_allclose(grads[k], numeric, rtol=1e-6, atol=1e-9, err_msg=k)
+    model.eval()
+    assert not model.layers[1].block[1].training
+    save_params(model, tmp_path / "p.npz")
+    load_params(model, tmp_path / "p.npz")
