@@ -177,13 +177,13 @@ def gelu_backward(z: np.ndarray, grad_out: np.ndarray) -> np.ndarray:
 def gelu_tanh(z: np.ndarray) -> np.ndarray:
     """The tanh approximation of GELU: z/2 * (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3)))."""
     z = _z(z)
-    return 0.5 * z * (1.0 + np.tanh(_SQRT_2_OVER_PI * (z + _GELU_C * z**3)))
+    return 0.5 * z * (1.0 + np.tanh(_SQRT_2_OVER_PI * z * (1.0 + _GELU_C * z * z)))
 
 
 def gelu_tanh_backward(z: np.ndarray, grad_out: np.ndarray) -> np.ndarray:
     """grad_out * (1/2 (1 + t) + z/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 z^2)), t the tanh."""
     z, g = _zg(z, grad_out)
-    t = np.tanh(_SQRT_2_OVER_PI * (z + _GELU_C * z**3))
+    t = np.tanh(_SQRT_2_OVER_PI * z * (1.0 + _GELU_C * z * z))
     return g * (0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_C * z * z))
 
 
