@@ -242,13 +242,14 @@ class Adam(Optimizer):
         np.multiply(g, g, out=buf)
         buf *= 1.0 - b2
         v += buf                                                   # v = b2 v + (1 - b2) g^2
-        # lr * m_hat / (sqrt(v_hat) + eps) with the corrections folded into two scalars
+        # lr * m_hat / (sqrt(v_hat) + eps) = a_t * m / (sqrt(v) + eps_t), with the two bias
+        # corrections folded into the scalars a_t = lr sqrt(1 - b2^t) / (1 - b1^t), eps_t = eps sqrt(1 - b2^t)
+        c2 = math.sqrt(1.0 - b2 ** t)
         np.sqrt(v, out=buf)
-        buf *= 1.0 / math.sqrt(1.0 - b2 ** t)                      # sqrt(v_hat)
-        buf += self.eps
+        buf += self.eps * c2
         np.divide(m, buf, out=buf)
-        buf *= self.lr / (1.0 - b1 ** t)
-        p -= buf
+        buf *= self.lr * c2 / (1.0 - b1 ** t)
+        p -= buf                                                   # p = p - lr m_hat / (sqrt(v_hat) + eps)
 
 
 class AdaGrad(Optimizer):
