@@ -307,25 +307,36 @@ def smooth_losses(losses: np.ndarray, beta: float = 0.9) -> np.ndarray:
     return out
 
 
-def suggest_lr(lrs: np.ndarray, losses: np.ndarray, beta: float = 0.9) -> float:
-    """The rate where the smoothed range-test loss falls fastest (steepest d loss / d log lr).
+def suggest_lr(lrs: np.ndarray, losses: np.ndarray, beta: float = 0.9, skip_start: int = 10,
+               method: str = "steepest") -> float:
+    """A learning rate read off a range test: the steepest descent, or a tenth of the minimum.
 
-    Only the points before the smoothed minimum are considered (after it the loss climbs).
-    ``lrs``, ``losses``: (n,) with n >= 3 and increasing positive rates. Returns a rate from ``lrs``.
+    The losses are smoothed with :func:`smooth_losses`; the first ``skip_start`` points (where
+    the average still rests on a few noisy batches) and everything after the smoothed minimum
+    (where the loss climbs) are ignored. ``method="steepest"`` returns the rate where the
+    smoothed loss falls fastest (most negative d loss / d log lr); ``method="minimum"`` returns
+    a tenth of the rate at the smoothed minimum, a safe distance below the point of divergence. ``lrs``, ``losses``: (n,) with increasing positive rates;
+    a non-finite tail (a diverged run) is dropped. Returns a rate from ``lrs``.
     Derived in :doc:`/book/training/schedules`.
     """
     lrs = as_float_array(lrs, "lrs", ndim=1, shape_hint="(n,)")
     L = as_float_array(losses, "losses", ndim=1, shape_hint="(n,)", finite=False)
     if lrs.shape != L.shape:
         raise ValueError(f"lrs and losses must have the same shape; got {lrs.shape} and {L.shape}")
+    skip_start = _check_int(skip_start, "skip_start", 0)
+    if method not in ("steepest", "minimum"):
+        raise ValueError(f"method must be 'steepest' or 'minimum'; got {method!r}")
     finite = np.isfinite(L)
     n = int(np.argmin(finite)) if not finite.all() else L.size   # drop the diverged tail
-    if n < 3:
-        raise ValueError(f"need at least 3 finite losses to suggest a rate; got {n}")
+    if n < skip_start + 3:
+        raise ValueError(f"need at least skip_start + 3 = {skip_start + 3} finite losses to suggest a rate; got {n}")
     lrs, L = lrs[:n], L[:n]
     if np.any(lrs <= 0) or np.any(np.diff(lrs) <= 0):
         raise ValueError("lrs must be positive and increasing")
     s = smooth_losses(L, beta)
-    stop = max(int(np.argmin(s)), 2) + 1
-    slope = np.gradient(s[:stop], np.log(lrs[:stop]))
-    return float(lrs[int(np.argmin(slope))])
+    i_min = int(np.argmin(s[skip_start:])) + skip_start
+    if method == "minimum":
+        return float(lrs[i_min] / 10.0)
+    stop = max(i_min, skip_start + 2) + 1
+    slope = np.gradient(s[skip_start:stop], np.log(lrs[skip_start:stop]))
+    return float(lrs[skip_start + int(np.argmin(slope))])

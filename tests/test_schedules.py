@@ -111,8 +111,11 @@ def test_suggest_lr_finds_the_steepest_descent() -> None:
     losses = 2.0 - np.tanh(2 * (x + 2)) + np.where(x > -0.5, 20 * (x + 0.5) ** 2, 0.0)
     lr = S.suggest_lr(lrs, losses, beta=0.0)
     assert 10 ** -2.1 < lr < 10 ** -1.9
+    assert S.suggest_lr(lrs, losses, beta=0.0, method="minimum") == pytest.approx(lrs[np.argmin(losses)] / 10)
     losses[-5:] = np.nan
     assert S.suggest_lr(lrs, losses, beta=0.0) == lr
+    with pytest.raises(ValueError, match="method must be"):
+        S.suggest_lr(lrs, losses, method="valley")
 
 
 def test_lr_range_test_on_a_quadratic() -> None:
@@ -169,7 +172,9 @@ def test_bad_input() -> None:
         S.lr_range_test(lambda i: (0.0, {}), SGD(0.1), {}, min_lr=0.0)
     with pytest.raises(ValueError, match="same shape"):
         S.suggest_lr(np.ones(4), np.ones(5))
-    with pytest.raises(ValueError, match="at least 3 finite losses"):
-        S.suggest_lr(np.array([1e-3, 1e-2, 1e-1]), np.array([1.0, np.nan, np.nan]))
+    with pytest.raises(ValueError, match="at least skip_start"):
+        S.suggest_lr(np.array([1e-3, 1e-2, 1e-1]), np.array([1.0, np.nan, np.nan]), skip_start=0)
+    with pytest.raises(ValueError, match="skip_start must be an integer >= 0"):
+        S.suggest_lr(np.ones(20), np.ones(20), skip_start=-1)
     with pytest.raises(ValueError, match="losses must not be empty"):
         S.smooth_losses(np.array([]))
