@@ -253,11 +253,11 @@ def draw_neuron(ax: Any = None, n_inputs: int = 3, *, activation: str = r"\varph
     ax.text(centre[0], centre[1] - 1.2, "bias $b$", ha="center", va="top", fontsize=fontsize, color=PALETTE[0])
     ax.add_patch(FancyArrowPatch((centre[0] + r, 0.0), (4.0, 0.0), arrowstyle="-|>", mutation_scale=12,
                                  color="0.3", linewidth=1.2))
-    ax.text(centre[0], centre[1] + r + 0.12, r"$z = w_1 x_1 + \cdots + w_n x_n + b$", ha="center",
-            va="bottom", fontsize=fontsize)
+    ax.text(centre[0], 1.2, r"$z = w_1 x_1 + \cdots + w_n x_n + b$", ha="center", va="bottom",
+            fontsize=fontsize)
     ax.text(4.05, 0.0, output_label, ha="left", va="center", fontsize=fontsize + 1)
     ax.set_xlim(-0.4, 5.4)
-    ax.set_ylim(-1.55, 1.35)
+    ax.set_ylim(-1.55, 1.6)
     ax.set_aspect("equal")
     ax.axis("off")
     return ax
