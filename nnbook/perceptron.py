@@ -151,14 +151,19 @@ class Perceptron:
     After ``fit``: ``w`` (d,), ``b``, ``converged``, ``n_epochs`` (epochs run),
     ``mistakes_per_epoch`` (n_epochs,), ``w_history`` (n_epochs + 1, d) and ``b_history``
     (n_epochs + 1,): row 0 holds the initial zeros, row e the weights after epoch e.
+    With ``record_updates=True`` also ``w_updates`` (k + 1, d) and ``b_updates`` (k + 1,):
+    the weights after each of the k updates (row 0 the zeros), the sequence w_0, w_1, ..., w_k
+    of the convergence proof.
     """
 
-    def __init__(self, lr: float = 1.0, max_epochs: int = 100, fit_intercept: bool = True) -> None:
+    def __init__(self, lr: float = 1.0, max_epochs: int = 100, fit_intercept: bool = True,
+                 record_updates: bool = False) -> None:
         self.lr = check_positive(lr, "lr")
         if int(max_epochs) != max_epochs or max_epochs < 1:
             raise ValueError(f"max_epochs must be a positive integer; got {max_epochs!r}")
         self.max_epochs = int(max_epochs)
         self.fit_intercept = bool(fit_intercept)
+        self.record_updates = bool(record_updates)
         self.w: np.ndarray | None = None
         self.b: float = 0.0
         self.converged = False
@@ -166,6 +171,8 @@ class Perceptron:
         self.mistakes_per_epoch = np.zeros(0, dtype=np.int64)
         self.w_history = np.zeros((0, 0))
         self.b_history = np.zeros(0)
+        self.w_updates: np.ndarray | None = None
+        self.b_updates: np.ndarray | None = None
 
     def fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator | None = None) -> Perceptron:
         """Run the online perceptron rule on ``X``: (n, d) with labels ``y``: (n,) in {-1, +1}.
@@ -188,6 +195,7 @@ class Perceptron:
         w = np.zeros(d, dtype=X.dtype)
         b = 0.0
         ws, bs, mistakes = [w.copy()], [b], []
+        w_up, b_up = [w.copy()], [b]
         converged = False
         for _ in range(self.max_epochs):
             order = rng.permutation(n) if rng is not None else np.arange(n)
@@ -204,6 +212,9 @@ class Perceptron:
                     b = b + self.lr * float(y[i])
                 count += 1
                 pos += int(bad[0]) + 1
+                if self.record_updates:
+                    w_up.append(w.copy())
+                    b_up.append(b)
             ws.append(w.copy())
             bs.append(b)
             mistakes.append(count)
@@ -215,6 +226,9 @@ class Perceptron:
         self.mistakes_per_epoch = np.asarray(mistakes, dtype=np.int64)
         self.w_history = np.asarray(ws)
         self.b_history = np.asarray(bs, dtype=np.float64)
+        if self.record_updates:
+            self.w_updates = np.asarray(w_up)
+            self.b_updates = np.asarray(b_up, dtype=np.float64)
         return self
 
     def _check_fitted(self, X: np.ndarray) -> np.ndarray:

@@ -95,6 +95,24 @@ def test_fit_matches_one_at_a_time_rule(rng) -> None:
         assert b == pytest.approx(p.b_history[e + 1])
 
 
+def test_recorded_updates_obey_both_inequalities_of_the_proof(rng) -> None:
+    # w_k . w* >= k gamma and ||w_k||^2 <= k R^2 along the whole sequence of updates
+    X, y = make_separable(80, rng, margin=0.02, dim=3)
+    w_star = np.linalg.lstsq(X, y.astype(float), rcond=None)[0]  # any separator will do; check it
+    if perceptron_margin(X, y, w_star) <= 0:
+        w_star = Perceptron(max_epochs=1000, fit_intercept=False).fit(X, y).w
+    w_star = w_star / np.linalg.norm(w_star)
+    gamma = perceptron_margin(X, y, w_star)
+    R2 = np.max(np.sum(X * X, axis=1))
+    p = Perceptron(max_epochs=1000, fit_intercept=False, record_updates=True).fit(X, y, np.random.default_rng(1))
+    k = np.arange(p.w_updates.shape[0])
+    assert p.w_updates.shape == (p.total_mistakes() + 1, 3)
+    np.testing.assert_array_equal(p.w_updates[-1], p.w)
+    assert np.all(p.w_updates @ w_star >= k * gamma - 1e-12)
+    assert np.all(np.sum(p.w_updates**2, axis=1) <= k * R2 + 1e-12)
+    assert Perceptron().fit(X, y).w_updates is None  # only kept when asked for
+
+
 def test_margin_and_bound_by_hand() -> None:
     X = np.array([[3.0, 4.0], [-1.0, 0.0]])
     y = np.array([1, -1])
