@@ -317,3 +317,15 @@ def test_sequential_with_residual_blocks(rng, tmp_path) -> None:
     assert not model.layers[1].block[1].training
     save_params(model, tmp_path / "p.npz")
     load_params(model, tmp_path / "p.npz")
+
+
+def test_progress_bar_switch(rng, monkeypatch, capsys) -> None:
+    from nnbook.model import _show_progress
+
+    assert _show_progress(True) and not _show_progress(False)
+    monkeypatch.setenv("NNBOOK_QUIET", "1")
+    assert not _show_progress(None)
+    X, y = make_moons(32, rng)
+    hist = fit(_mlp(rng), X, y, StubSGD(0.1), epochs=2, batch_size=16, rng=rng, verbose=True)
+    assert hist.epochs == 2
+    assert "fit" in capsys.readouterr().err  # tqdm writes its bar to stderr
