@@ -211,3 +211,11 @@ def test_bad_input() -> None:
         U.sawtooth(np.zeros(3), -1)
     with pytest.raises(ValueError, match="strictly increasing"):
         U.count_linear_pieces(np.array([0.0, 0.0, 1.0]), np.zeros(3))
+
+
+def test_float32_training_and_evaluation() -> None:
+    x = np.linspace(-2, 2, 64, dtype=np.float32)
+    weights, losses = U.fit_one_hidden(x, _smooth(x).astype(np.float32), 8, 0.01, 50, np.random.default_rng(0))
+    assert all(w.dtype == np.float32 for w in weights)
+    assert losses[-1] < losses[0]
+    assert U.evaluate_one_hidden(x, *weights).dtype == np.float32
