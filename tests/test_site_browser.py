@@ -98,6 +98,27 @@ def test_no_unresolved_citations_or_references() -> None:
     assert not bad, f"unresolved references or citations in: {bad}"
 
 
+def test_headings_are_in_order() -> None:
+    """One h1 per page, and no level skipped on the way down (screen readers navigate by them)."""
+    import re
+
+    bad = []
+    for page in _pages():
+        text = page.read_text(encoding="utf-8")
+        start = text.find('<article class="bd-article"')
+        article = text[start : text.find("</article>", start)] if start >= 0 else ""
+        levels = [int(h) for h in re.findall(r"<h([1-6])[\s>]", article)]
+        if not levels:
+            continue
+        if levels[0] != 1 or levels.count(1) != 1:
+            bad.append(f"{page.relative_to(SITE)}: expected exactly one h1 first, got levels {levels[:8]}")
+        for a, b in zip(levels, levels[1:]):
+            if b > a + 1:
+                bad.append(f"{page.relative_to(SITE)}: heading jumps from h{a} to h{b}")
+                break
+    assert not bad, "\n".join(bad)
+
+
 def test_mathjax_is_served_locally() -> None:
     assert (SITE / "_static" / "mathjax" / "tex-chtml.js").exists()
     for page in _pages():
