@@ -245,7 +245,7 @@ class _LinearClassifier:
 
     def fit(self, X: np.ndarray, y: np.ndarray, lr: float = 0.1, epochs: int = 100,
             mode: str = "batch", batch_size: int = 32, rng: np.random.Generator | None = None,
-            record_steps: bool = False) -> "_LinearClassifier":
+            record_steps: bool = False):  # returns self (the subclass), see the docstring
         """Gradient descent from zero weights; see the subclass for the loss.
 
         ``mode``: ``"batch"`` (one step per epoch on all n examples), ``"sgd"`` (n steps per
@@ -322,6 +322,10 @@ class LogisticRegression(_LinearClassifier):
     :doc:`/book/mlp/logistic-regression`.
     """
 
+    # the shared training loop, listed here so that it documents with the class
+    fit = _LinearClassifier.fit
+    score = _LinearClassifier.score
+
     def _init_params(self, X: np.ndarray, y: np.ndarray) -> None:
         self.W = np.zeros(X.shape[1], dtype=X.dtype)
         self.b = np.zeros((), dtype=X.dtype)
@@ -363,6 +367,9 @@ class SoftmaxRegression(_LinearClassifier):
         if n_classes is not None and (int(n_classes) != n_classes or n_classes < 2):
             raise ValueError(f"n_classes must be an integer >= 2; got {n_classes!r}")
         self.n_classes = None if n_classes is None else int(n_classes)
+
+    fit = _LinearClassifier.fit
+    score = _LinearClassifier.score
 
     def _init_params(self, X: np.ndarray, y: np.ndarray) -> None:
         k = self.n_classes if self.n_classes is not None else max(int(y.max()) + 1, 2)
