@@ -126,6 +126,18 @@ def test_margin_and_bound_by_hand() -> None:
     assert mistake_bound(X, y, w, b_star=0.0) == pytest.approx(26.0)
 
 
+@given(separable_problems(), st.floats(0.01, 100.0), st.floats(-2.0, 2.0))
+def test_margin_is_a_distance(problem, c, b) -> None:
+    # scaling (w, b) by c > 0 moves no plane; each score / ||w|| is the distance to the plane
+    X, y, w_star = problem
+    assert perceptron_margin(X, y, c * w_star, c * b) == pytest.approx(perceptron_margin(X, y, w_star, b))
+    t = (X @ w_star + b) / np.linalg.norm(w_star)
+    feet = X - t[:, None] * w_star / np.linalg.norm(w_star)  # projections onto the plane
+    np.testing.assert_allclose(feet @ w_star + b, 0.0, atol=1e-9)
+    np.testing.assert_allclose(np.linalg.norm(X - feet, axis=1), np.abs(t), atol=1e-9)
+    assert perceptron_margin(X, y, w_star, b) == pytest.approx(float(np.min(y * t)))
+
+
 # --- the convergence theorem as a property ---------------------------------------------------
 
 
@@ -179,6 +191,24 @@ def test_shapes_and_dtypes(rng) -> None:
         assert p.w_history.shape == (p.n_epochs + 1, 4)
         assert p.b_history.shape == (p.n_epochs + 1,)
         assert p.mistakes_per_epoch.shape == (p.n_epochs,)
+
+
+def test_float32_everywhere(rng) -> None:
+    X, y = make_separable(40, rng, margin=0.1, dim=3)
+    X32 = X.astype(np.float32)
+    w, b, _ = batch_perceptron(X32, y)
+    assert w.dtype == np.float32
+    w_star = Perceptron().fit(X, y).w
+    assert mistake_bound(X32, y, w_star) == pytest.approx(mistake_bound(X, y, w_star), rel=1e-5)
+    w1, _, _ = perceptron_update(np.zeros(3, dtype=np.float32), 0.0, X32[0], int(y[0]))
+    assert w1.dtype == np.float32
+
+
+def test_zero_score_is_a_mistake_and_predicts_minus_one() -> None:
+    p = Perceptron().fit(np.array([[1.0, 0.0], [-1.0, 0.0]]), np.array([1, -1]))
+    np.testing.assert_array_equal(p.predict(np.array([[0.0, 5.0]])), [-1])  # on the line
+    _, _, mistake = perceptron_update(np.zeros(2), 0.0, np.array([3.0, 4.0]), -1)
+    assert mistake  # score 0 is not a correct answer for either label
 
 
 def test_deterministic_given_seed(rng) -> None:
