@@ -80,6 +80,8 @@ def relu_interpolant(f: Callable[[np.ndarray], np.ndarray], a: float, b: float, 
 
     Returns ``(W1, b1, W2, b2)`` with shapes (1, n), (n,), (n, 1), (1,), for
     ``evaluate_one_hidden(x, W1, b1, W2, b2, "relu")``.
+
+    Derived in :doc:`/book/foundations/universal-approximation`.
     """
     a, b = _interval(a, b)
     n = _n_units(n_units)
@@ -106,6 +108,8 @@ def step_approximant(f: Callable[[np.ndarray], np.ndarray], a: float, b: float, 
     [tau_k, tau_{k+1}]. The default ``slope`` = 40 / h makes the sigmoids steep on the scale of the
     knot spacing. Returns ``(W1, b1, W2, b2)`` with shapes (1, n), (n,), (n, 1), (1,), for
     ``evaluate_one_hidden(x, W1, b1, W2, b2, "sigmoid")``.
+
+    Derived in :doc:`/book/foundations/universal-approximation`.
     """
     a, b = _interval(a, b)
     n = _n_units(n_units)
@@ -151,6 +155,8 @@ def evaluate_one_hidden(x: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.nd
 
     ``x``: (m,) or (m, 1); ``W1``: (1, n); ``b1``: (n,); ``W2``: (n, 1); ``b2``: (1,).
     ``activation``: "relu", "sigmoid" or any elementwise callable. Returns shape (m,).
+
+    Derived in :doc:`/book/foundations/universal-approximation`.
     """
     x = _inputs(x)
     W1, b1, W2, b2 = _check_weights(W1, b1, W2, b2)
@@ -164,7 +170,10 @@ def evaluate_one_hidden(x: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.nd
 def sup_norm_error(f: Callable[[np.ndarray], np.ndarray], g: Callable[[np.ndarray], np.ndarray],
                    a: float, b: float, n_grid: int = 10001) -> float:
     """max |f(x) - g(x)| over ``n_grid`` equally spaced points of [a, b] (ends included): the
-    uniform (sup-norm) error, measured on a grid. Both callables map (n_grid,) to (n_grid,)."""
+    uniform (sup-norm) error, measured on a grid. Both callables map (n_grid,) to (n_grid,).
+
+    Derived in :doc:`/book/foundations/universal-approximation`.
+    """
     a, b = _interval(a, b)
     if int(n_grid) != n_grid or n_grid < 2:
         raise ValueError(f"n_grid must be an integer >= 2; got {n_grid!r}")
@@ -186,6 +195,8 @@ def one_hidden_mse_and_grads(x: np.ndarray, y: np.ndarray, W1: np.ndarray, b1: n
 
     ``x``, ``y``: (m,); weights as in ``evaluate_one_hidden``. Returns the loss and a dict of
     gradients with keys "W1", "b1", "W2", "b2", each of the shape of its parameter.
+
+    Derived in :doc:`/book/foundations/universal-approximation`.
     """
     x = _inputs(x)
     y = _inputs(y, "y")
@@ -219,6 +230,8 @@ def fit_one_hidden(x: np.ndarray, y: np.ndarray, n_units: int, lr: float, n_step
 
     ``x``, ``y``: (m,). Returns ``((W1, b1, W2, b2), losses)`` with ``losses``: (n_steps + 1,), the
     loss before every step and after the last.
+
+    Derived in :doc:`/book/foundations/universal-approximation`.
     """
     x = _inputs(x)
     y = _inputs(y, "y")
@@ -259,6 +272,8 @@ def sawtooth(x: np.ndarray, n_layers: int) -> np.ndarray:
     On [0, 1], t maps [0, 1/2] onto [0, 1] upwards and [1/2, 1] onto [0, 1] downwards, so the
     k-fold composition has 2^(k-1) teeth: 2^k linear pieces, value 0 at j / 2^(k-1) and 1 at the
     odd multiples of 1 / 2^k. ``x``: any shape (meant for [0, 1]); returns the same shape.
+
+    Derived in :doc:`/book/foundations/universal-approximation`.
     """
     h = as_float_array(x, "x")
     if int(n_layers) != n_layers or n_layers < 0:
@@ -275,6 +290,8 @@ def count_linear_pieces(x: np.ndarray, y: np.ndarray, rtol: float = 1e-8) -> int
     largest slope magnitude (plus ``rtol``) starts a new piece. The kinks must lie on sample
     points (a kink strictly between two samples would be counted twice). ``x``: (m,) strictly
     increasing, m >= 2; ``y``: (m,).
+
+    Derived in :doc:`/book/foundations/universal-approximation`.
     """
     x = as_float_array(x, "x", ndim=1, shape_hint="(m,)")
     y = as_float_array(y, "y", ndim=1, shape_hint="(m,)")

@@ -57,6 +57,8 @@ def gradient_descent(grad: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, l
     Returns the whole trajectory, shape (n_steps + 1, d), row t being x_t (row 0 is ``x0``).
     A diverging run is not stopped: its rows grow and may overflow to inf, which is what the
     chapter wants to show for lr > 2/L.
+
+    Derived in :doc:`/book/foundations/mathematics`.
     """
     x0 = as_float_array(x0, "x0", ndim=1, shape_hint="(d,)")
     lr = check_positive(lr, "lr")
@@ -80,6 +82,8 @@ def quadratic(A: np.ndarray, b: np.ndarray) -> tuple[Callable[[np.ndarray], np.n
     ``A``: (d, d) symmetric positive definite; ``b``: (d,). Both returned functions take points
     of shape (..., d): ``f`` returns shape (...) and ``grad`` returns shape (..., d), so a grid of
     shape (m, m, d) is evaluated in one call. The minimizer is A^{-1} b (``quadratic_minimizer``).
+
+    Derived in :doc:`/book/foundations/mathematics`.
     """
     A, _ = _check_spd(A)
     b = as_float_array(b, "b", ndim=1, shape_hint="(d,)")
@@ -102,7 +106,10 @@ def quadratic(A: np.ndarray, b: np.ndarray) -> tuple[Callable[[np.ndarray], np.n
 
 def quadratic_minimizer(A: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The unique minimizer x* = A^{-1} b of 1/2 x^T A x - b^T x, shape (d,) (by a solve, not an
-    inverse). ``A``: (d, d) symmetric positive definite; ``b``: (d,)."""
+    inverse). ``A``: (d, d) symmetric positive definite; ``b``: (d,).
+
+    Derived in :doc:`/book/foundations/mathematics`.
+    """
     A, _ = _check_spd(A)
     b = as_float_array(b, "b", ndim=1, shape_hint="(d,)")
     if b.shape[0] != A.shape[0]:
@@ -117,6 +124,8 @@ def quadratic_rate(A: np.ndarray, lr: float) -> float:
 
     with equality along the worst eigenvector. rho < 1 (convergence) exactly when
     0 < lr < 2 / lambda_max. ``A``: (d, d) symmetric positive definite.
+
+    Derived in :doc:`/book/foundations/mathematics`.
     """
     _, lam = _check_spd(A)
     lr = check_positive(lr, "lr")
@@ -130,6 +139,8 @@ def quadratic_optimal_lr(A: np.ndarray) -> tuple[float, float]:
 
     with mu, L the smallest and largest eigenvalues of ``A`` (d, d) and kappa = L / mu.
     Returns ``(lr_star, rho_star)``.
+
+    Derived in :doc:`/book/foundations/mathematics`.
     """
     _, lam = _check_spd(A)
     mu, L = float(lam[0]), float(lam[-1])
@@ -141,6 +152,8 @@ def rosenbrock(x: np.ndarray, a: float = 1.0, b: float = 100.0) -> np.ndarray:
 
     Minimum 0 at (a, a^2), at the bottom of a long, curved, flat-floored valley: the classic test
     for optimizers. ``x``: (..., 2); returns shape (...).
+
+    Derived in :doc:`/book/foundations/mathematics`.
     """
     x = _check_points(x, 2)
     u, v = x[..., 0], x[..., 1]
@@ -151,6 +164,8 @@ def rosenbrock_grad(x: np.ndarray, a: float = 1.0, b: float = 100.0) -> np.ndarr
     """Gradient of ``rosenbrock``: (-2 (a - x) - 4 b x (y - x^2), 2 b (y - x^2)).
 
     ``x``: (..., 2); returns shape (..., 2).
+
+    Derived in :doc:`/book/foundations/mathematics`.
     """
     x = _check_points(x, 2)
     u, v = x[..., 0], x[..., 1]
