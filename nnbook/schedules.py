@@ -248,7 +248,8 @@ def lr_range_test(loss_and_grads: Callable[[int], tuple[float, dict[str, np.ndar
     At step i = 0, ..., n_steps - 1 the rate is lr_i = min_lr * (max_lr / min_lr) ** (i / (n_steps - 1));
     ``loss_and_grads(i)`` returns the loss and the gradients (dict like ``params``) on batch i
     at the current ``params``, then ``optimizer`` steps with lr_i. The test stops early when the
-    loss is not finite or exceeds ``diverge_factor`` times the lowest smoothed loss so far.
+    loss or a gradient is not finite, or the smoothed loss exceeds ``diverge_factor`` times its
+    lowest value so far.
     With ``restore=True`` the parameters are put back and the optimizer reset afterwards.
 
     Returns ``(lrs, losses)``, two arrays of the same length (<= n_steps).
@@ -279,6 +280,8 @@ def lr_range_test(loss_and_grads: Callable[[int], tuple[float, dict[str, np.ndar
             best = min(best, smoothed)
             if smoothed > diverge_factor * best:
                 break
+            if not all(np.isfinite(np.sum(g)) for g in grads.values()):
+                break                              # gradients overflowed: diverged as well
             optimizer.lr = float(lr)
             optimizer.step(params, grads)
     finally:

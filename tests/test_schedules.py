@@ -134,6 +134,13 @@ def test_lr_range_test_on_a_quadratic() -> None:
     np.testing.assert_array_equal(params["w"], [1.0, -1.0])           # restored
 
 
+def test_lr_range_test_stops_on_infinite_gradients() -> None:
+    params = {"w": np.ones(2)}
+    lrs, losses = S.lr_range_test(lambda i: (1.0, {"w": np.full(2, np.inf if i == 5 else 1.0)}), SGD(0.1),
+                                  params, n_steps=50)
+    assert len(lrs) == 6 and np.all(params["w"] == 1.0)
+
+
 def test_lr_range_test_resets_the_optimizer() -> None:
     params = {"w": np.ones(2)}
     opt = Adam(0.1)
