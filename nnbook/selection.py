@@ -23,8 +23,6 @@ from ._checks import check_labels, check_rng
 
 __all__ = ["kfold_indices", "cross_validate", "grid_search", "random_search", "log_uniform_sampler", "uniform_sampler"]
 
-FitAndScore = Callable[[dict, np.ndarray, np.ndarray, np.ndarray, np.ndarray], float]
-
 
 def kfold_indices(n: int, k: int, rng: np.random.Generator,
                   stratify_labels: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -68,7 +66,7 @@ def _score(value: Any) -> float:
     return s
 
 
-def cross_validate(fit_and_score: FitAndScore, X: np.ndarray, y: np.ndarray, k: int,
+def cross_validate(fit_and_score: Callable[..., float], X: np.ndarray, y: np.ndarray, k: int,
                    rng: np.random.Generator, params: Mapping[str, Any] | None = None,
                    stratify: bool = False,
                    folds: Sequence[tuple[np.ndarray, np.ndarray]] | None = None) -> dict[str, Any]:
@@ -86,7 +84,7 @@ def cross_validate(fit_and_score: FitAndScore, X: np.ndarray, y: np.ndarray, k: 
             "std": float(scores.std(ddof=1)) if len(scores) > 1 else 0.0}
 
 
-def _evaluate(fit_and_score: FitAndScore, settings: list[dict[str, Any]], X: np.ndarray, y: np.ndarray,
+def _evaluate(fit_and_score: Callable[..., float], settings: list[dict[str, Any]], X: np.ndarray, y: np.ndarray,
               X_val: np.ndarray | None, y_val: np.ndarray | None, k: int | None,
               rng: np.random.Generator | None, stratify: bool) -> list[dict[str, Any]]:
     X, y = _check_xy(X, y)
@@ -110,7 +108,7 @@ def _evaluate(fit_and_score: FitAndScore, settings: list[dict[str, Any]], X: np.
     return sorted(trials, key=lambda t: -t["score"])  # stable: ties keep the trial order
 
 
-def grid_search(fit_and_score: FitAndScore, grid: Mapping[str, Sequence[Any]], X: np.ndarray, y: np.ndarray,
+def grid_search(fit_and_score: Callable[..., float], grid: Mapping[str, Sequence[Any]], X: np.ndarray, y: np.ndarray,
                 X_val: np.ndarray | None = None, y_val: np.ndarray | None = None, k: int | None = None,
                 rng: np.random.Generator | None = None, stratify: bool = False) -> list[dict[str, Any]]:
     """Score every combination of the values in ``grid`` (a dict name -> list of values; the
@@ -126,7 +124,7 @@ def grid_search(fit_and_score: FitAndScore, grid: Mapping[str, Sequence[Any]], X
     return _evaluate(fit_and_score, settings, X, y, X_val, y_val, k, rng, stratify)
 
 
-def random_search(fit_and_score: FitAndScore, distributions: Mapping[str, Any], n_iter: int,
+def random_search(fit_and_score: Callable[..., float], distributions: Mapping[str, Any], n_iter: int,
                   rng: np.random.Generator, X: np.ndarray, y: np.ndarray,
                   X_val: np.ndarray | None = None, y_val: np.ndarray | None = None, k: int | None = None,
                   stratify: bool = False) -> list[dict[str, Any]]:
