@@ -403,8 +403,8 @@ def fit(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: _Optimizer, 
             for start in range(0, n, batch_size):
                 idx = order[start:start + batch_size]
                 Xb, yb = X[idx], y[idx]
-                if augment is not None:
-                    Xb = np.asarray(augment(Xb, rng), dtype=X.dtype)
+                if augment is not None:  # checked here, so that a NaN it makes is not taken for divergence
+                    Xb = as_float_array(augment(Xb, rng), "augment(X_batch, rng)").astype(X.dtype, copy=False)
                 if schedule is not None:
                     optimizer.lr = float(schedule(step))
                 try:

@@ -329,3 +329,9 @@ def test_progress_bar_switch(rng, monkeypatch, capsys) -> None:
     hist = fit(_mlp(rng), X, y, StubSGD(0.1), epochs=2, batch_size=16, rng=rng, verbose=True)
     assert hist.epochs == 2
     assert "fit" in capsys.readouterr().err  # tqdm writes its bar to stderr
+
+
+def test_augment_that_makes_nan_is_an_error_not_divergence(rng) -> None:
+    X, y = make_moons(32, rng)
+    with pytest.raises(ValueError, match=r"augment\(X_batch, rng\) must be finite"):
+        fit(_mlp(rng), X, y, StubSGD(0.1), epochs=1, batch_size=16, rng=rng, augment=lambda Xb, r: Xb * np.nan)
