@@ -39,7 +39,6 @@ __all__ = [
     "count_linear_pieces",
 ]
 
-Weights = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 _ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"relu": relu, "sigmoid": sigmoid}
 
 
@@ -66,7 +65,8 @@ def _knot_values(f: Callable[[np.ndarray], np.ndarray], a: float, b: float,
     return t, v
 
 
-def relu_interpolant(f: Callable[[np.ndarray], np.ndarray], a: float, b: float, n_units: int) -> Weights:
+def relu_interpolant(f: Callable[[np.ndarray], np.ndarray], a: float, b: float,
+                     n_units: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Weights of a one-hidden-layer ReLU network equal to the piecewise-linear interpolant of f.
 
     With knots t_k = a + k h, h = (b - a) / n, k = 0..n (n = ``n_units``) and slopes
@@ -97,7 +97,7 @@ def relu_interpolant(f: Callable[[np.ndarray], np.ndarray], a: float, b: float, 
 
 
 def step_approximant(f: Callable[[np.ndarray], np.ndarray], a: float, b: float, n_units: int,
-                     slope: float | None = None) -> Weights:
+                     slope: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Weights of a one-hidden-layer sigmoid network that approximates f by a smoothed staircase.
 
     With knots t_k = a + k h (k = 0..n, n = ``n_units``) and jump points tau_k = (t_{k-1} + t_k)/2,
@@ -124,7 +124,8 @@ def step_approximant(f: Callable[[np.ndarray], np.ndarray], a: float, b: float, 
     return W1, b1, W2, b2
 
 
-def _check_weights(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray) -> Weights:
+def _check_weights(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray,
+                   b2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     W1 = as_float_array(W1, "W1", ndim=2, shape_hint="(1, n_units)")
     n = W1.shape[1]
     if W1.shape[0] != 1:
@@ -219,8 +220,9 @@ def _mse_and_grads(X: np.ndarray, Y: np.ndarray, W1: np.ndarray, b1: np.ndarray,
     return loss, grads
 
 
-def fit_one_hidden(x: np.ndarray, y: np.ndarray, n_units: int, lr: float, n_steps: int,
-                   rng: np.random.Generator) -> tuple[Weights, np.ndarray]:
+def fit_one_hidden(
+    x: np.ndarray, y: np.ndarray, n_units: int, lr: float, n_steps: int, rng: np.random.Generator,
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
     """Learn a one-hidden-layer ReLU network by full-batch gradient descent on the squared error.
 
     Initialization puts every kink inside the data: unit j gets a slope W1[0, j] = +-U(0.5, 1.5)
