@@ -263,3 +263,14 @@ def test_parity_with_torch() -> None:
 def test_float32_inputs_are_accepted() -> None:
     v = Value(np.float32(1.5)) * np.float64(2.0)
     assert isinstance(v.data, float) and v.data == 3.0
+
+
+@pytest.mark.parametrize("name", list(UNARY) + list(BINARY))
+def test_dual_operations_against_central_differences(name: str, rng) -> None:
+    expr = UNARY.get(name) or BINARY[name]
+    n = 1 if name in UNARY else 2
+    for _ in range(3):
+        x = rng.uniform(0.3, 2.0, size=n)
+        _, g = grad_forward_mode(expr, x)
+        num = numerical_gradient(lambda z: expr(*[Dual(float(v)) for v in z]).val, x.copy())
+        np.testing.assert_allclose(g, num, rtol=1e-6, atol=1e-9)
