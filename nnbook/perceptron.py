@@ -69,6 +69,8 @@ def perceptron_update(w: np.ndarray, b: float, x: np.ndarray, y: float,
 
     ``w``: (d,) weights, ``b``: bias, ``x``: (d,) one example, ``y``: its label in {-1, +1},
     ``lr`` > 0 the step size (irrelevant when starting from zero: it only rescales ``w`` and ``b``).
+
+    The learning rule of :doc:`/book/foundations/perceptron`, where one update is also worked by hand.
     """
     w = as_float_array(w, "w", ndim=1, shape_hint="(d,)")
     x = as_float_array(x, "x", ndim=1, shape_hint="(d,)")
@@ -93,6 +95,7 @@ def perceptron_margin(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float = 0.
     separates the classes (negative: some example is on the wrong side).
 
     ``X``: (n, d), ``y``: (n,) in {-1, +1}, ``w``: (d,) not zero, ``b``: the bias.
+    Defined, with the signed distance it is built on, in :doc:`/book/foundations/perceptron`.
     """
     X = _check_X(X)
     y = _check_pm1(y, X.shape[0], X.dtype)
@@ -118,6 +121,8 @@ def mistake_bound(X: np.ndarray, y: np.ndarray, w_star: np.ndarray, b_star: floa
     ``X``: (n, d), ``y``: (n,) in {-1, +1}, ``w_star``: (d,). Any separating ``w_star`` gives a
     valid bound; the one of largest margin gives the smallest. Raises ``ValueError`` when
     ``w_star`` does not separate the data (gamma <= 0).
+
+    The perceptron convergence theorem (Block 1962; Novikoff 1962) is proved in :doc:`/book/foundations/perceptron`.
     """
     X = _check_X(X)
     y = _check_pm1(y, X.shape[0], X.dtype)
@@ -154,6 +159,8 @@ class Perceptron:
     With ``record_updates=True`` also ``w_updates`` (k + 1, d) and ``b_updates`` (k + 1,):
     the weights after each of the k updates (row 0 the zeros), the sequence w_0, w_1, ..., w_k
     of the convergence proof.
+
+    The algorithm, its geometry and its convergence are derived in :doc:`/book/foundations/perceptron`.
     """
 
     def __init__(self, lr: float = 1.0, max_epochs: int = 100, fit_intercept: bool = True,
@@ -266,6 +273,7 @@ def batch_perceptron(X: np.ndarray, y: np.ndarray, lr: float = 1.0, max_epochs: 
     ``X``: (n, d), ``y``: (n,) in {-1, +1}. Returns ``(w, b, mistakes)`` with ``w``: (d,) and
     ``mistakes``: (epochs run,) the size of M at each epoch; it stops at the first epoch with
     no mistake (whose count, 0, is the last entry) or after ``max_epochs``.
+    Discussed in :doc:`/book/foundations/perceptron` (its exercise on the perceptron criterion).
     """
     X = _check_X(X)
     n, d = X.shape
