@@ -24,7 +24,7 @@ import numpy as np
 from ._checks import as_float_array, check_rng
 from .plotting import PALETTE
 
-__all__ = ["Event", "CATEGORIES", "CATEGORY_COLORS", "NN_WINTERS", "TIMELINE", "timeline", "plot_timeline",
+__all__ = ["Event", "CATEGORIES", "CATEGORY_COLORS", "NN_WINTERS", "timeline", "plot_timeline",
            "hebbian_update", "oja_update", "lms_update",
            "hopfield_weights", "hopfield_energy", "hopfield_recall"]
 
@@ -54,7 +54,8 @@ class Event:
     category: str
 
 
-#: The timeline, sorted by year (ties in the order the events appeared).
+#: The timeline, sorted by year (ties in the order the events appeared); read it with :func:`timeline`
+#: (kept out of ``__all__``: the API reference lists the function, not every record).
 TIMELINE: tuple[Event, ...] = tuple(Event(*row) for row in (
     (1943, "Threshold logic neuron", "McCulloch, Pitts", "mcculloch1943logical", "model"),
     (1949, "Hebbian learning", "Hebb", "hebb1949organization", "learning rule"),
