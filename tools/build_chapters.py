@@ -32,7 +32,8 @@ def main(argv: list[str]) -> int:
     out = ROOT / "_build" / "partial" / Path(pages[0]).name
     out.mkdir(parents=True, exist_ok=True)
     toc = out / "_toc.yml"
-    toc.write_text("format: jb-book\nroot: book/intro\nchapters:\n" + "".join(f"  - file: {p}\n" for p in pages))
+    toc.write_text("format: jb-book\nroot: book/intro\nparts:\n  - caption: Partial build\n    numbered: true\n    chapters:\n"
+                   + "".join(f"      - file: {p}\n" for p in pages))
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "NNBOOK_QUIET": "1"}
     jb = Path(sys.executable).with_name("jupyter-book")
     t0 = time.perf_counter()
