@@ -55,18 +55,20 @@ def _check_params_grads(params: Mapping[str, np.ndarray], grads: Mapping[str, np
         )
     for name, p in params.items():
         g = grads[name]
+        if not isinstance(g, np.ndarray):
+            g = np.asarray(g)
         if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
             raise ValueError(
                 f"params[{name!r}] must be a floating-point numpy array (it is updated in place); "
                 f"got {type(p).__name__}{'' if not isinstance(p, np.ndarray) else ' of dtype ' + str(p.dtype)}"
             )
-        g_shape = np.shape(g)
+        g_shape = g.shape
         if g_shape != p.shape:
             raise ValueError(
                 f"grads[{name!r}] must have the shape of params[{name!r}], {p.shape}; got {g_shape}"
             )
         # One reduction instead of an elementwise isfinite temporary; the full count on failure.
-        if not np.isfinite(np.sum(g)):
+        if not math.isfinite(g.sum()):
             bad = int(np.size(g) - np.count_nonzero(np.isfinite(g)))
             if bad:
                 raise ValueError(f"grads[{name!r}] must be finite; got {bad} NaN or infinite value(s)")
