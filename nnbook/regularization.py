@@ -130,8 +130,11 @@ class Dropout(Layer):
         if not self.training or self.p == 0.0:
             self._mask = None
             return X
-        keep = self.rng.random(X.shape) >= self.p
-        self._mask = keep.astype(X.dtype) * X.dtype.type(1.0 / (1.0 - self.p))
+        # uniforms in X's precision (half the work for float32); the array is reused as the mask
+        u = self.rng.random(X.shape, dtype=X.dtype if X.dtype in (np.float32, np.float64) else np.float64)
+        keep = u >= self.p                                   # m_ij ~ Bernoulli(1 - p)
+        np.multiply(keep, 1.0 / (1.0 - self.p), out=u)       # mask = m / (1 - p)
+        self._mask = u.astype(X.dtype, copy=False)
         return X * self._mask
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
