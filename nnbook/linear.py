@@ -56,11 +56,13 @@ def _check_W(W: Any, d: int) -> np.ndarray:
     return W
 
 
-def _check_b(b: Any, k: int | None) -> np.ndarray:
+def _check_b(b: Any, k: int | None, dtype: np.dtype) -> np.ndarray:
+    """A scalar bias (k None) or one per class, in the dtype of X @ W (a 0-d float64 b would
+    otherwise turn a float32 computation into float64)."""
     b = as_float_array(b, "b", ndim=0 if k is None else 1, shape_hint="()" if k is None else f"({k},)")
     if k is not None and b.shape[0] != k:
         raise ValueError(f"b must have shape ({k},), one bias per class; got {b.shape}")
-    return b
+    return b.astype(dtype, copy=False)
 
 
 def _check_l2(l2: float) -> float:
@@ -78,7 +80,7 @@ def logistic_forward(X: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
     """
     X = _check_X(X)
     w = _check_w(w, X.shape[1])
-    b = _check_b(b, None)
+    b = _check_b(b, None, np.result_type(X, w))
     return sigmoid(X @ w + b)
 
 
@@ -94,7 +96,7 @@ def logistic_loss(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, l2: flo
     X = _check_X(X)
     y = _check_binary_targets(y, X.shape[0])
     w = _check_w(w, X.shape[1])
-    b = _check_b(b, None)
+    b = _check_b(b, None, np.result_type(X, w))
     l2 = _check_l2(l2)
     return binary_cross_entropy(X @ w + b, y) + 0.5 * l2 * float(w @ w)
 
@@ -120,9 +122,9 @@ def logistic_gradients(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float,
     ``dw``: (n_features,) and ``db`` a 0-d array. Derived in :doc:`/book/mlp/logistic-regression`.
     """
     X = _check_X(X)
-    y = _check_binary_targets(y, X.shape[0])
+    y = _check_binary_targets(y, X.shape[0]).astype(X.dtype, copy=False)
     w = _check_w(w, X.shape[1])
-    b = _check_b(b, None)
+    b = _check_b(b, None, np.result_type(X, w))
     return _logistic_gradients(X, y, w, b, _check_l2(l2))
 
 
@@ -137,7 +139,7 @@ def logistic_hessian(X: np.ndarray, w: np.ndarray, b: float, l2: float = 0.0) ->
     """
     X = _check_X(X)
     w = _check_w(w, X.shape[1])
-    b = _check_b(b, None)
+    b = _check_b(b, None, np.result_type(X, w))
     l2 = _check_l2(l2)
     p = sigmoid(X @ w + b)
     s = p * (1.0 - p)
@@ -156,7 +158,7 @@ def softmax_regression_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> n
     """
     X = _check_X(X)
     W = _check_W(W, X.shape[1])
-    b = _check_b(b, W.shape[1])
+    b = _check_b(b, W.shape[1], np.result_type(X, W))
     return softmax(X @ W + b, axis=1)
 
 
@@ -172,7 +174,7 @@ def softmax_regression_loss(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: np.n
     """
     X = _check_X(X)
     W = _check_W(W, X.shape[1])
-    b = _check_b(b, W.shape[1])
+    b = _check_b(b, W.shape[1], np.result_type(X, W))
     y = check_labels(y, X.shape[0], W.shape[1])
     l2 = _check_l2(l2)
     return cross_entropy(X @ W + b, y) + 0.5 * l2 * float(np.sum(W * W))
@@ -202,7 +204,7 @@ def softmax_regression_gradients(X: np.ndarray, y: np.ndarray, W: np.ndarray, b:
     """
     X = _check_X(X)
     W = _check_W(W, X.shape[1])
-    b = _check_b(b, W.shape[1])
+    b = _check_b(b, W.shape[1], np.result_type(X, W))
     y = check_labels(y, X.shape[0], W.shape[1])
     return _softmax_regression_gradients(X, y, W, b, _check_l2(l2))
 

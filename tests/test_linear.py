@@ -236,3 +236,14 @@ def test_bad_input_messages() -> None:
         m.predict(np.zeros((1, 3)))
     with pytest.raises(ValueError, match="n_classes must be an integer >= 2"):
         LIN.SoftmaxRegression(n_classes=1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pure_gradients_keep_the_dtype_of_X(dtype) -> None:
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(6, 3)).astype(dtype)
+    y = rng.integers(0, 2, size=6)                       # integer labels do not upcast
+    dw, db = LIN.logistic_gradients(X, y, np.zeros(3, dtype=dtype), 0.0)
+    assert dw.dtype == dtype
+    dW, db = LIN.softmax_regression_gradients(X, y, np.zeros((3, 2), dtype=dtype), np.zeros(2, dtype=dtype))
+    assert dW.dtype == dtype and db.dtype == dtype
