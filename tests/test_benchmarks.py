@@ -1,0 +1,113 @@
+"""Smoke tests for the benchmark suite: every case runs at a tiny size and returns well-formed
+records. Nothing here looks at a time: speed is measured by ``make bench``, never asserted."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from benchmarks import cases as B
+from benchmarks.__main__ import main
+
+
+def _check_case(case: dict) -> None:
+    assert isinstance(case["title"], str) and case["title"]
+    assert isinstance(case["rows"], list) and case["rows"]
+    for row in case["rows"]:
+        assert isinstance(row["contender"], str)
+        for key, value in row.items():
+            if key.endswith("_s"):
+                assert math.isfinite(value) and value >= 0, (key, value)
+    for t in case["targets"]:
+        assert set(t) == {"name", "value", "target", "op", "met"}
+        assert t["op"] in ("<=", ">=")
+        assert t["met"] == (t["value"] <= t["target"] if t["op"] == "<=" else t["value"] >= t["target"])
+    assert isinstance(case["notes"], list)
+    json.dumps(case)  # JSON-ready
+
+
+def test_case_mlp_runs_tiny() -> None:
+    case = B.case_mlp_mnist1d(epochs=1, repeats=1, contenders=("nnbook", "scikit-learn"), n_train=300)
+    _check_case(case)
+    assert [r["contender"] for r in case["rows"]] == ["nnbook", "scikit-learn"]
+    for row in case["rows"]:
+        assert 0.0 <= row["test_acc"] <= 1.0
+    assert {t["name"] for t in case["targets"]} == {"MLP epoch time nnbook / scikit-learn",
+                                                    "MLP test accuracy |nnbook - scikit-learn|"}
+
+
+def test_case_mlp_is_deterministic_for_nnbook() -> None:
+    a = B.case_mlp_mnist1d(epochs=1, repeats=1, contenders=("nnbook",), n_train=200)
+    b = B.case_mlp_mnist1d(epochs=1, repeats=1, contenders=("nnbook",), n_train=200)
+    assert a["rows"][0]["test_acc"] == b["rows"][0]["test_acc"]
+
+
+def test_case_mlp_rejects_unknown_contender() -> None:
+    with pytest.raises(ValueError, match="contenders must be among"):
+        B.case_mlp_mnist1d(epochs=1, repeats=1, contenders=("nnbook", "keras"), n_train=100)
+
+
+def test_case_large_batch_step_runs_tiny() -> None:
+    case = B.case_large_batch_step(batch=16, sizes=(8, 12, 6), repeats=1)
+    _check_case(case)
+    names = [r["contender"] for r in case["rows"]]
+    assert names[:2] == ["nnbook", "bare np.matmul"]
+    assert all(r["gflops"] > 0 for r in case["rows"])
+    assert case["settings"]["flops_per_step"] == B.dense_step_flops(16, (8, 12, 6))
+
+
+def test_dense_step_flops_by_hand() -> None:
+    # two layers 3->4->2, batch 5: forward 2*5*(12+8) = 200, dW 200, dX of the second layer only 2*5*8 = 80
+    assert B.dense_step_flops(5, (3, 4, 2)) == 480
+    with pytest.raises(ValueError, match="at least two layer widths"):
+        B.dense_step_flops(5, (3,))
+
+
+def test_case_softmax_numerics_runs_tiny() -> None:
+    case = B.case_softmax_numerics(shape=(8, 5), repeats=1)
+    _check_case(case)
+    ops = {r["op"] for r in case["rows"]}
+    assert ops == {"softmax", "log_softmax", "cross_entropy", "cross_entropy_backward"}
+    for row in case["rows"]:
+        assert row["stable_at_1e4"] is True
+        assert row["max_abs_diff_vs_numpy"] < 1e-12
+
+
+def test_make_target_and_summary() -> None:
+    assert B.make_target("t", 0.5, 1.0, "<=")["met"] is True
+    assert B.make_target("t", 0.5, 0.7, ">=")["met"] is False
+    with pytest.raises(ValueError, match="op must be"):
+        B.make_target("t", 0.5, 0.7, "<")
+    s = B.summarize([3.0, 1.0, 2.0], "step")
+    assert s == {"step_median_s": 2.0, "step_min_s": 1.0, "step_max_s": 3.0, "repeats": 3}
+    with pytest.raises(ValueError, match="repeats must be a positive integer"):
+        B.time_interleaved({"f": lambda: None}, repeats=0)
+
+
+def test_machine_info_records_what_the_results_need() -> None:
+    m = B.machine_info()
+    for key in ("cpu", "cores", "python", "numpy", "blas", "sklearn", "torch", "blas_threads", "date"):
+        assert key in m
+    assert m["numpy"] == np.__version__
+
+
+def test_main_quick_writes_json(tmp_path, capsys) -> None:
+    out = tmp_path / "r.json"
+    assert main(["--quick", "--cases", "3", "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert set(data) >= {"machine", "settings", "cases"}
+    assert list(data["cases"]) == ["3"]
+    _check_case(data["cases"]["3"])
+    assert "case 3" in capsys.readouterr().out
+    assert main(["--cases", "9", "--out", str(out)]) == 2
+
+
+@pytest.mark.slow
+def test_case_book_build_one_page() -> None:
+    case = B.case_book_build(toc="format: jb-book\nroot: book/intro\n")
+    _check_case(case)
+    assert case["rows"][0]["returncode"] == 0
+    assert case["build"]["peak_rss_mb"] > 0
