@@ -237,3 +237,33 @@ def test_bad_input() -> None:
         N.LayerNorm(0)
     with pytest.raises(ValueError, match=r"shape \(batch, 2\).*got shape \(1, 5\)"):
         N.LayerNorm(2).forward(np.zeros((1, 5)))
+
+
+def test_bias_before_batchnorm_gets_zero_gradient(rng) -> None:
+    # the chapter's claim: a bias before batch normalization is removed by the mean subtraction
+    from nnbook.layers import Dense
+    from nnbook.model import Sequential
+
+    model = Sequential([Dense(3, 4, rng), N.BatchNorm(4)])
+    model.forward(rng.normal(size=(10, 3)))
+    model.backward(rng.normal(size=(10, 4)))
+    np.testing.assert_allclose(model.layers[0].grads["b"], 0.0, atol=1e-12)
+
+
+def test_scale_invariance_of_dense_then_batchnorm(rng) -> None:
+    # L(a W, a b) = L(W, b) in training mode, so the gradient at a W is the gradient at W over a
+    from nnbook.layers import Dense
+
+    dense, bn = Dense(5, 4, rng), N.BatchNorm(4, eps=1e-12)
+    dense.params["b"][:] = rng.normal(size=4)
+    X, G = rng.normal(size=(16, 5)), rng.normal(size=(16, 4))
+    bn.forward(dense.forward(X))
+    dense.backward(bn.backward(G))
+    g1 = dense.grads["W"].copy()
+    inner = np.sum(g1 * dense.params["W"]) + np.sum(dense.grads["b"] * dense.params["b"])
+    dense.params["W"] *= 3.0
+    dense.params["b"] *= 3.0
+    bn.forward(dense.forward(X))
+    dense.backward(bn.backward(G))
+    np.testing.assert_allclose(dense.grads["W"], g1 / 3.0, rtol=1e-6, atol=1e-12)
+    assert abs(inner) < 1e-9
