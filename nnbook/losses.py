@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float_array, check_labels, check_positive, check_same_shape
-from .activations import log_softmax, sigmoid, softmax
+from .activations import logsumexp, sigmoid, softmax
 
 __all__ = [
     "mse", "mse_backward",
@@ -121,8 +121,8 @@ def cross_entropy(z: np.ndarray, y: np.ndarray) -> float:
     ``z``: (batch, n_classes); ``y``: (batch,) integers in [0, n_classes).
     """
     z, y = _categorical(z, y)
-    logp = log_softmax(z, axis=1)
-    return float(-np.sum(logp[np.arange(z.shape[0]), y]) / z.shape[0])
+    lse = logsumexp(z, axis=1)                               # (batch,): no (batch, n_classes) log-probabilities
+    return float(np.sum(lse - z[np.arange(z.shape[0]), y]) / z.shape[0])
 
 
 def cross_entropy_backward(z: np.ndarray, y: np.ndarray) -> np.ndarray:
