@@ -407,10 +407,11 @@ class RAdam(Adam):
     With rho_t from :func:`radam_rho`::
 
         if rho_t > 5:  r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
-                       p <- p - lr * r_t * m_hat / (sqrt(v_hat) + eps)
+                       p <- p - lr * r_t * m_hat * sqrt(1 - beta2**t) / (sqrt(v) + eps)
         else:          p <- p - lr * m_hat                       (momentum SGD)
 
-    (The threshold 5 is the one of the authors' code and PyTorch; the paper writes 4.)
+    (The threshold 5, and eps added to sqrt(v) rather than to sqrt(v_hat), follow the authors'
+    code and PyTorch; the paper writes 4 and leaves eps out.)
     State per parameter: ``m``, ``v``. Derived in :doc:`/book/training/optimizers`.
     """
 
@@ -430,11 +431,11 @@ class RAdam(Adam):
         step = self.lr / (1.0 - b1 ** t)
         if rho_t > 5.0:
             r_t = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+            c2 = math.sqrt(1.0 - b2 ** t)          # as the authors' code: eps is added to sqrt(v)
             np.sqrt(v, out=buf)
-            buf *= 1.0 / math.sqrt(1.0 - b2 ** t)
             buf += self.eps
             np.divide(m, buf, out=buf)
-            buf *= step * r_t
+            buf *= step * r_t * c2                 # lr r_t m_hat sqrt(1 - b2^t) / (sqrt(v) + eps)
         else:
             np.multiply(m, step, out=buf)
         p -= buf

@@ -74,7 +74,7 @@ def rule_radam(x, g, s, t, lr, b1, b2, eps):
     rho = rho_inf - 2 * t * b2 ** t / (1 - b2 ** t)
     if rho > 5:
         r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
-        x = x - lr * r * m_hat / (math.sqrt(v / (1 - b2 ** t)) + eps)
+        x = x - lr * r * m_hat * math.sqrt(1 - b2 ** t) / (math.sqrt(v) + eps)
     else:
         x = x - lr * m_hat
     return x, {"m": m, "v": v}
