@@ -398,3 +398,31 @@ def test_torch_parity() -> None:
             w.grad = torch.tensor(quad_grad(w.detach().numpy()))
             theirs.step()
         np.testing.assert_allclose(x, w.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+# --- invariants -------------------------------------------------------------------------------
+
+SCALE_FREE = [lambda: O.AdaGrad(0.1, eps=0.0), lambda: O.RMSprop(0.1, eps=0.0), lambda: O.Adam(0.1, eps=0.0),
+              lambda: O.AdaMax(0.1, eps=0.0), lambda: O.LAMB(0.1, eps=0.0)]
+
+
+@settings(max_examples=25)
+@given(st.lists(arrays((3,), lo=-5, hi=5).filter(lambda g: np.all(np.abs(g) > 1e-3)), min_size=1, max_size=5),
+       st.floats(1e-3, 1e3))
+def test_adaptive_methods_ignore_the_scale_of_the_gradient(grads, c) -> None:
+    """With eps = 0, multiplying every gradient by c > 0 leaves the adaptive updates unchanged."""
+    for make in SCALE_FREE:
+        a, b = np.array([1.0, -2.0, 0.5]), np.array([1.0, -2.0, 0.5])
+        oa, ob = make(), make()
+        for g in grads:
+            oa.step({"p": a}, {"p": g})
+            ob.step({"p": b}, {"p": c * g})
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@settings(max_examples=25)
+@given(arrays((4,), lo=-5, hi=5), arrays((4,), lo=-5, hi=5), st.floats(1e-3, 1.0))
+def test_sgd_step_is_exactly_the_formula(p, g, lr) -> None:
+    q = p.copy()
+    O.SGD(lr).step({"p": q}, {"p": g})
+    np.testing.assert_allclose(q, p - lr * g, rtol=1e-15, atol=1e-15)
