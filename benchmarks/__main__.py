@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         print(f"case {c}: running {fn.__name__}({', '.join(f'{k}={v!r}' for k, v in kwargs.items() if k != 'toc')}) ...",
               flush=True)
-        results["cases"][str(c)] = {**fn(**kwargs), "case_wall_s": time.perf_counter() - t0}
+        results["cases"][str(c)] = {**fn(**kwargs), "quick": args.quick, "case_wall_s": time.perf_counter() - t0}
     results["cases"] = dict(sorted(results["cases"].items(), key=lambda kv: int(kv[0])))
     print(format_results(results))
     out.parent.mkdir(parents=True, exist_ok=True)
