@@ -111,3 +111,22 @@ def test_case_book_build_one_page() -> None:
     _check_case(case)
     assert isinstance(case["rows"][0]["returncode"], int)  # a one-page book warns about links to absent pages
     assert case["build"]["peak_rss_mb"] > 0
+
+
+def test_target_score_orients_goals() -> None:
+    assert B.target_score(B.make_target("t", 0.5, 1.0, "<=")) == 0.5
+    assert B.target_score(B.make_target("t", 0.35, 0.7, ">=")) == 2.0  # half the required efficiency
+
+
+def test_results_markdown_and_merge(tmp_path) -> None:
+    out = tmp_path / "r.json"
+    assert main(["--quick", "--cases", "2", "--out", str(out)]) == 0
+    assert main(["--quick", "--cases", "3", "--out", str(out), "--merge"]) == 0
+    data = B.load_results(out)
+    assert list(data["cases"]) == ["2", "3"]  # --merge kept case 2
+    tables = B.results_markdown(data)
+    assert set(tables) == {"targets", "2", "3"}
+    for text in tables.values():
+        lines = text.splitlines()
+        assert lines[1].startswith("|---")
+        assert len({line.count("|") for line in lines}) == 1  # every row has the header's columns
