@@ -358,6 +358,8 @@ def fit(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: _Optimizer, 
 
     After each epoch the validation loss/accuracy are computed (evaluation mode) and every
     ``callback(epoch, history, model)`` is called; any of them returning True stops training.
+    When training ends, for whatever reason, each callback's ``on_train_end(model)`` is called if it
+    has one (:class:`nnbook.regularization.EarlyStopping` restores the best weights there).
     Training also stops, with ``history.diverged = True``, when the loss or the parameters stop
     being finite. ``X``: (n, n_in), cast once to the parameters' dtype; ``y``: (n,) integer labels
     for ``loss="cross_entropy"``, targets for "mse" and "binary_cross_entropy".
@@ -450,6 +452,10 @@ def fit(model: Sequential, X: np.ndarray, y: np.ndarray, optimizer: _Optimizer, 
                 break
     if bar is not None:
         bar.close()
+    for cb in callbacks:  # e.g. EarlyStopping puts the best weights back, however training ended
+        on_end = getattr(cb, "on_train_end", None)
+        if callable(on_end):
+            on_end(model)
     return history
 
 

@@ -335,3 +335,25 @@ def test_augment_that_makes_nan_is_an_error_not_divergence(rng) -> None:
     X, y = make_moons(32, rng)
     with pytest.raises(ValueError, match=r"augment\(X_batch, rng\) must be finite"):
         fit(_mlp(rng), X, y, StubSGD(0.1), epochs=1, batch_size=16, rng=rng, augment=lambda Xb, r: Xb * np.nan)
+
+
+def test_fit_calls_on_train_end_however_training_ends(rng) -> None:
+    from nnbook.layers import Dense
+    from nnbook.model import Sequential, fit
+    from nnbook.optim import SGD
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.ended = 0
+
+        def __call__(self, epoch, history, model) -> bool:
+            return False
+
+        def on_train_end(self, model) -> None:
+            self.ended += 1
+
+    X = rng.normal(size=(20, 3))
+    y = rng.integers(0, 2, size=20)
+    cb = Recorder()
+    fit(Sequential([Dense(3, 2, rng)]), X, y, SGD(0.1), epochs=2, batch_size=5, rng=rng, callbacks=[cb])
+    assert cb.ended == 1
