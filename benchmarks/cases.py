@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 __all__ = [
     "machine_info", "time_interleaved", "summarize", "make_target",
     "case_mlp_mnist1d", "case_large_batch_step", "case_softmax_numerics", "case_book_build",
-    "dense_step_flops", "format_results", "results_markdown", "target_score", "load_results", "CASES",
+    "dense_step_flops", "bare_matmuls", "format_results", "results_markdown", "target_score", "load_results", "CASES",
 ]
 
 
@@ -301,7 +301,7 @@ def dense_step_flops(batch: int, sizes: Sequence[int]) -> int:
     return int(6 * batch * total - 2 * batch * pairs[0][0] * pairs[0][1])
 
 
-def _bare_matmuls(batch: int, sizes: Sequence[int], rng: np.random.Generator, dtype: type) -> Callable[[], None]:
+def bare_matmuls(batch: int, sizes: Sequence[int], rng: np.random.Generator, dtype: type) -> Callable[[], None]:
     """The step's matrix products alone, into preallocated outputs: the ceiling for this design."""
     pairs = list(zip(sizes[:-1], sizes[1:]))
     W = [rng.standard_normal((a, b)).astype(dtype) * 0.01 for a, b in pairs]
@@ -343,7 +343,7 @@ def case_large_batch_step(batch: int = 1024, sizes: Sequence[int] = (784, 1024, 
     y = rng.integers(0, sizes[-1], size=batch)
     fns: dict[str, Callable[[], Any]] = {
         "nnbook": lambda: train_step(model, X, y, opt),
-        "bare np.matmul": _bare_matmuls(batch, sizes, rng, dtype),
+        "bare np.matmul": bare_matmuls(batch, sizes, rng, dtype),
     }
     notes: list[str] = []
     torch = _set_torch_threads()
