@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float_array, check_labels, check_positive, check_same_shape
-from .activations import logsumexp, sigmoid, softmax
+from .activations import sigmoid, softmax
 
 __all__ = [
     "mse", "mse_backward",
@@ -108,7 +108,9 @@ def binary_cross_entropy_backward(z: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _categorical(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    z = as_float_array(z, "z", ndim=2, shape_hint="(batch, n_classes)")
+    z = as_float_array(z, "z", ndim=2, shape_hint="(batch, n_classes)", finite=False)
+    if not np.isfinite(np.sum(z)):  # one reduction instead of an elementwise temporary; a NaN or inf
+        as_float_array(z, "z")      # makes the sum non-finite, and this call then names the bad values
     y = check_labels(y, z.shape[0], z.shape[1])
     return z, y
 
@@ -121,8 +123,10 @@ def cross_entropy(z: np.ndarray, y: np.ndarray) -> float:
     ``z``: (batch, n_classes); ``y``: (batch,) integers in [0, n_classes).
     """
     z, y = _categorical(z, y)
-    lse = logsumexp(z, axis=1)                               # (batch,): no (batch, n_classes) log-probabilities
-    return float(np.sum(lse - z[np.arange(z.shape[0]), y]) / z.shape[0])
+    e = z - np.max(z, axis=1, keepdims=True)                 # shifted logits z_ij - m_i <= 0
+    picked = e[np.arange(z.shape[0]), y]                     # z_{i,y_i} - m_i: the large m_i cancels exactly
+    np.exp(e, out=e)
+    return float(np.sum(np.log(np.sum(e, axis=1)) - picked) / z.shape[0])   # LSE(z_i) - z_{i,y_i}
 
 
 def cross_entropy_backward(z: np.ndarray, y: np.ndarray) -> np.ndarray:
