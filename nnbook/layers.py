@@ -112,7 +112,9 @@ class Dense(Layer):
         W, b = self.params["W"], self.params["b"]
         X = X.astype(W.dtype, copy=False)
         self._X = X
-        return X @ W + b
+        Y = X @ W
+        Y += b          # Y = X W + b, the bias broadcast over the rows, in place: no second (batch, n_out) array
+        return Y
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
         """dW = X^T dY, db = sum_batch dY, dX = dY W^T. ``dY``: (batch, n_out) -> ``dX``: (batch, n_in)."""
