@@ -303,9 +303,33 @@ def _colab_to_notebooks_branch(app: Any, pagename: str, templatename: str, conte
                 button["url"] = url[: -len(".md")] + ".ipynb"
 
 
+_INLINE_SCRIPT = re.compile(r"^\s*<script>.*</script>\s*$")
+
+
+def _dedupe_inline_scripts(app: Any, exception: Exception | None) -> None:
+    """Remove repeated identical inline <script> lines from every page. The theme's templates
+    emit sphinx-thebe's and sphinx-togglebutton's configuration scripts twice, and a page that
+    declares ``const THEBE_JS_URL`` twice throws a SyntaxError in the browser."""
+    if exception is not None or getattr(app.builder, "format", "") != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
+        seen: set[str] = set()
+        out = []
+        for line in lines:
+            if _INLINE_SCRIPT.match(line):
+                if line.strip() in seen:
+                    continue
+                seen.add(line.strip())
+            out.append(line)
+        if len(out) != len(lines):
+            page.write_text("".join(out), encoding="utf-8")
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("nnbook_notebooks_branch", "notebooks", "html")
     app.connect("html-page-context", _colab_to_notebooks_branch, priority=900)
+    app.connect("build-finished", _dedupe_inline_scripts)
     app.add_config_value("nnbook_package_dir", "", "env")
     app.add_config_value("nnbook_package_name", "", "env")
     app.add_config_value("nnbook_api_docname", "book/appendix/api", "env")
