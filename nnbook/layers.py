@@ -116,8 +116,12 @@ class Dense(Layer):
         Y += b          # Y = X W + b, the bias broadcast over the rows, in place: no second (batch, n_out) array
         return Y
 
-    def backward(self, dY: np.ndarray) -> np.ndarray:
-        """dW = X^T dY, db = sum_batch dY, dX = dY W^T. ``dY``: (batch, n_out) -> ``dX``: (batch, n_in)."""
+    def backward(self, dY: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """dW = X^T dY, db = sum_batch dY, dX = dY W^T. ``dY``: (batch, n_out) -> ``dX``: (batch, n_in).
+
+        With ``input_grad=False`` the product dY W^T is skipped and None returned: the first layer
+        of a network needs no gradient with respect to the data, and for it that product is the
+        most expensive matmul of the backward pass."""
         X = self._X
         dY = self._check_dY(dY, None if X is None else X.shape[:-1] + (self.n_out,))
         W = self.params["W"]
@@ -125,7 +129,7 @@ class Dense(Layer):
         X2, dY2 = X.reshape(-1, self.n_in), dY.reshape(-1, self.n_out)  # fold extra leading axes
         self.grads["W"] = X2.T @ dY2
         self.grads["b"] = dY2.sum(axis=0)
-        return dY @ W.T
+        return dY @ W.T if input_grad else None
 
     def __repr__(self) -> str:
         return f"Dense({self.n_in}, {self.n_out}, dtype={self.params['W'].dtype})"

@@ -72,10 +72,17 @@ class Sequential:
             X = layer.forward(X)
         return X
 
-    def backward(self, dY: np.ndarray) -> np.ndarray:
+    def backward(self, dY: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """Backpropagation: hand dL/dY to the last layer, its dL/dX to the one before, and so on.
-        Every layer overwrites its ``grads``. Returns dL/dX for the input of the model."""
-        for layer in reversed(self.layers):
+        Every layer overwrites its ``grads``. Returns dL/dX for the input of the model.
+
+        ``input_grad=False`` (used by training) skips that last product when the first layer is
+        :class:`~nnbook.layers.Dense`, and returns None: no parameter needs dL/dX of the data."""
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            if i == 0 and not input_grad and isinstance(layer, Dense):
+                layer.backward(dY, input_grad=False)
+                return None
             dY = layer.backward(dY)
         return dY
 
@@ -319,7 +326,7 @@ def train_step(model: Sequential, X_batch: np.ndarray, y_batch: np.ndarray, opti
     value, dZ, correct = _loss_and_grad(Z, y_batch, loss)
     if not math.isfinite(value):
         raise ValueError(f"the loss must be finite; got {value} (the run has diverged)")
-    model.backward(dZ)                                  # backward pass: every layer fills grads
+    model.backward(dZ, input_grad=False)                # backward pass: every layer fills grads
     grads = model.gradients()
     params = model.parameters()
     pen = 0.0

@@ -273,3 +273,18 @@ def test_residual_bad_input(rng) -> None:
         block(np.ones((4, 3)))
     with pytest.raises(ValueError, match="before forward"):
         Ly.Residual([Ly.ReLU()]).backward(np.ones((1, 2)))
+
+
+def test_dense_backward_can_skip_the_input_gradient(rng) -> None:
+    from nnbook.layers import Dense
+
+    layer = Dense(4, 3, rng)
+    X = rng.normal(size=(5, 4))
+    dY = rng.normal(size=(5, 3))
+    layer.forward(X)
+    full = layer.backward(dY)
+    gW, gb = layer.grads["W"].copy(), layer.grads["b"].copy()
+    assert layer.backward(dY, input_grad=False) is None
+    np.testing.assert_array_equal(layer.grads["W"], gW)
+    np.testing.assert_array_equal(layer.grads["b"], gb)
+    assert full.shape == X.shape

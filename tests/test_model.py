@@ -357,3 +357,19 @@ def test_fit_calls_on_train_end_however_training_ends(rng) -> None:
     cb = Recorder()
     fit(Sequential([Dense(3, 2, rng)]), X, y, SGD(0.1), epochs=2, batch_size=5, rng=rng, callbacks=[cb])
     assert cb.ended == 1
+
+
+def test_sequential_backward_without_input_grad_gives_the_same_parameter_gradients(rng) -> None:
+    from nnbook.layers import Dense, ReLU
+    from nnbook.model import Sequential
+
+    net = Sequential([Dense(4, 6, rng), ReLU(), Dense(6, 3, rng)])
+    X = rng.normal(size=(5, 4))
+    dZ = rng.normal(size=(5, 3))
+    net.forward(X)
+    dX = net.backward(dZ)
+    full = {k: v.copy() for k, v in net.gradients().items()}
+    assert net.backward(dZ, input_grad=False) is None
+    for k, v in net.gradients().items():
+        np.testing.assert_array_equal(v, full[k])
+    assert dX.shape == X.shape

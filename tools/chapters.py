@@ -201,10 +201,11 @@ def chapter_dependencies(code: str, pkg_dir: Path, pkg_name: str | None = None) 
 
 
 def dependency_hash(files: list[Path], pkg_dir: Path) -> str:
-    """A digest of the content of ``files`` (paths relative to the package, so clones agree)."""
+    """A digest of the content of ``files`` (paths relative to the package's parent folder, so
+    clones agree)."""
     h = hashlib.sha256()
     for f in sorted(files):
-        h.update(str(f.relative_to(pkg_dir)).encode())
+        h.update(str(f.resolve().relative_to(pkg_dir.resolve().parent)).encode())
         h.update(b"\0")
         h.update(f.read_bytes())
         h.update(b"\0")

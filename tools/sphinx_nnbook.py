@@ -68,6 +68,8 @@ def _outdated(app: Any, env: Any, added: set[str], changed: set[str], removed: s
         if path.suffix != ".md":
             continue
         files = chapter_dependencies(read_chapter(path).code, pkg_dir, pkg_name)
+        for pattern in app.config.nnbook_extra_dependencies.get(docname, []):
+            files += sorted(p for p in Path(app.srcdir).glob(pattern) if p.is_file())
         if files:
             new[str(path)] = dependency_hash(files, pkg_dir)
     app.env.nnbook_dep_hashes = new
@@ -333,6 +335,8 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("nnbook_package_dir", "", "env")
     app.add_config_value("nnbook_package_name", "", "env")
     app.add_config_value("nnbook_api_docname", "book/appendix/api", "env")
+    # Files outside the package that a chapter's outputs depend on (globs from the book root).
+    app.add_config_value("nnbook_extra_dependencies", {}, "env")
     app.connect("config-inited", _override_execution)
     app.connect("config-inited", _offline_mathjax)
     app.connect("env-get-outdated", _outdated)
