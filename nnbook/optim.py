@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from ._checks import check_positive
+from .clipping import global_norm
 
 __all__ = [
     "Optimizer", "SGD", "Momentum", "AdaGrad", "RMSprop", "Adam", "AdaMax", "AdamW", "RAdam", "LAMB",
@@ -482,7 +483,23 @@ class LAMB(Adam):
         p -= buf
 
 
-class Lookahead(Optimizer):
+class _Wrapper(Optimizer):
+    """An optimizer built around another one (``self.base``), whose learning rate it shares: a
+    schedule that sets ``lr`` on the wrapper sets it on the base optimizer."""
+
+    base: Optimizer
+
+    @property  # type: ignore[override]
+    def lr(self) -> float:
+        """The wrapped optimizer's learning rate."""
+        return self.base.lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.base.lr = value
+
+
+class Lookahead(_Wrapper):
     """Lookahead (Zhang et al. 2019): k fast steps of an inner optimizer, then pull slow weights.
 
     ::
@@ -507,15 +524,6 @@ class Lookahead(Optimizer):
         self.alpha = alpha
         self.weight_decay = 0.0
         self.state = {}
-
-    @property
-    def lr(self) -> float:
-        """The inner optimizer's learning rate."""
-        return self.base.lr
-
-    @lr.setter
-    def lr(self, value: float) -> None:
-        self.base.lr = value
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         """One fast step of the inner optimizer; every k-th step, the slow-weight update."""
@@ -546,11 +554,7 @@ class Lookahead(Optimizer):
         }
 
 
-def _global_norm(arrays: Mapping[str, np.ndarray]) -> float:
-    return math.sqrt(sum(float(np.vdot(a, a)) for a in arrays.values()))
-
-
-class SAM(Optimizer):
+class SAM(_Wrapper):
     """Sharpness-aware minimization (Foret et al. 2021) around a base optimizer.
 
     SAM minimizes max_{||e|| <= rho} L(p + e). To first order the worst perturbation is
@@ -573,21 +577,12 @@ class SAM(Optimizer):
         self.state = {}
         self._perturbed = False
 
-    @property
-    def lr(self) -> float:
-        """The base optimizer's learning rate."""
-        return self.base.lr
-
-    @lr.setter
-    def lr(self, value: float) -> None:
-        self.base.lr = value
-
     def first_step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         """Climb to the (first-order) worst point: p <- p + rho g / ||g||; remembers e."""
         _check_params_grads(params, grads)
         if self._perturbed:
             raise ValueError("first_step called twice: call second_step before the next first_step")
-        scale = self.rho / (_global_norm(grads) + 1e-12)
+        scale = self.rho / (global_norm(grads) + 1e-12)
         for name, p in params.items():
             e = self.state.setdefault(name, {}).get("e")
             if e is None:
