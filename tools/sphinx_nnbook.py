@@ -257,8 +257,8 @@ def _add_used_box(app: Any, doctree: Any) -> None:
 
     env = app.env
     api_doc = app.config.nnbook_api_docname
-    if not api_doc or api_doc not in env.found_docs or env.docname == api_doc:
-        return
+    if not api_doc or api_doc not in env.found_docs or env.docname in (api_doc, app.config.root_doc):
+        return  # the landing page is not a chapter
     path = Path(env.doc2path(env.docname))
     if path.suffix != ".md":
         return
