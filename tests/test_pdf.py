@@ -54,6 +54,13 @@ def test_no_missing_glyphs() -> None:
     assert not missing, f"glyphs missing from the PDF fonts: {missing[:20]}"
 
 
+def test_every_reference_resolves_in_the_pdf() -> None:
+    """LaTeX resolves cross-references itself; one that works in HTML can still fail here."""
+    log = LOG.read_text(encoding="utf-8", errors="replace")
+    undefined = sorted(set(re.findall(r"Reference `([^']+)' on page \d+ undefined", log)))
+    assert not undefined, f"unresolved references in the PDF: {undefined[:20]}"
+
+
 def test_pages_render_to_images() -> None:
     out = ROOT / "_build" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
