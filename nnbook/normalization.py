@@ -156,6 +156,15 @@ def _check_n_features(n_features: int) -> int:
     return int(n_features)
 
 
+def _check_features(X: np.ndarray, n_features: int, dtype: np.dtype) -> np.ndarray:
+    """X as a (batch, n_features) array of the layer's dtype, or a ValueError saying what came."""
+    X = as_float_array(X, "X", ndim=2, shape_hint=f"(batch, {n_features})")
+    if X.shape[1] != n_features:
+        raise ValueError(f"X must have shape (batch, {n_features}) (n_features = {n_features} "
+                         f"columns); got shape {X.shape}")
+    return X.astype(dtype, copy=False)
+
+
 class BatchNorm(Layer):
     """Batch normalization layer (Ioffe and Szegedy, 2015), params ``gamma`` (ones) and ``beta``
     (zeros), each of shape (n_features,).
@@ -189,11 +198,7 @@ class BatchNorm(Layer):
         self._cache: dict[str, Any] | None = None
 
     def _check_X(self, X: np.ndarray) -> np.ndarray:
-        X = as_float_array(X, "X", ndim=2, shape_hint=f"(batch, {self.n_features})")
-        if X.shape[1] != self.n_features:
-            raise ValueError(f"X must have shape (batch, {self.n_features}) (n_features = {self.n_features} "
-                             f"columns); got shape {X.shape}")
-        return X.astype(self.params["gamma"].dtype, copy=False)
+        return _check_features(X, self.n_features, self.params["gamma"].dtype)
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Normalise ``X`` (batch, n_features) with batch statistics (training) or running
@@ -254,11 +259,7 @@ class LayerNorm(Layer):
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Y = gamma * (X - mean_row) / sqrt(var_row + eps) + beta; ``X``: (batch, n_features)."""
-        X = as_float_array(X, "X", ndim=2, shape_hint=f"(batch, {self.n_features})")
-        if X.shape[1] != self.n_features:
-            raise ValueError(f"X must have shape (batch, {self.n_features}) (n_features = {self.n_features} "
-                             f"columns); got shape {X.shape}")
-        X = X.astype(self.params["gamma"].dtype, copy=False)
+        X = _check_features(X, self.n_features, self.params["gamma"].dtype)
         Y, self._cache = layernorm_forward(X, self.params["gamma"], self.params["beta"], self.eps)
         return Y
 

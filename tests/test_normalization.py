@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import nnbook.normalization as N
@@ -96,14 +96,18 @@ def test_backward_matches_central_differences(forward, backward, rng) -> None:
 def test_batchnorm_input_gradient_is_orthogonal_to_constants_and_x_hat(X: np.ndarray) -> None:
     # dX sums to zero over the batch and is orthogonal to x_hat per feature: shifting or scaling
     # a whole column of X does not change the normalised output, so it cannot change the loss.
+    # The identities are exact for eps = 0; with eps > 0 they hold to O(eps / var), so keep the
+    # columns' variance well above eps (hypothesis can otherwise cancel the spread pattern).
+    assume(X.var(axis=0).min() > 1e-2)
     d = X.shape[1]
     rng = np.random.default_rng(0)
     gamma, G = rng.normal(size=d), rng.normal(size=X.shape)
     _, cache = N.batchnorm_forward(X, gamma, np.zeros(d), eps=1e-10)
     dX, _, _ = N.batchnorm_backward(G, cache)
     scale = np.abs(gamma).max() * np.abs(G).max() * cache["inv_std"].max() * X.shape[0]
-    np.testing.assert_allclose(dX.sum(axis=0) / scale, 0.0, atol=1e-9)
-    np.testing.assert_allclose((dX * cache["X_hat"]).sum(axis=0) / scale, 0.0, atol=1e-9)
+    tol = 1e-9 + 10 * 1e-10 / X.var(axis=0).min()   # float64 rounding plus the O(eps / var) term
+    np.testing.assert_allclose(dX.sum(axis=0) / scale, 0.0, atol=tol)
+    np.testing.assert_allclose((dX * cache["X_hat"]).sum(axis=0) / scale, 0.0, atol=tol)
 
 
 @pytest.mark.parametrize("forward, backward", FORWARD_BACKWARD, ids=IDS)
