@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ._checks import as_float_array
