@@ -151,7 +151,7 @@ def _set_torch_threads() -> Any:
 
 
 def _mnist1d_standardized(n_train: int | None, dtype: type) -> tuple[np.ndarray, ...]:
-    from nnbook.data import load_mnist1d, standardize
+    from nnbook.data.datasets import load_mnist1d, standardize
 
     d = load_mnist1d()
     X, y, X_test, y_test = d["x"], d["y"], d["x_test"], d["y_test"]
@@ -163,8 +163,8 @@ def _mnist1d_standardized(n_train: int | None, dtype: type) -> tuple[np.ndarray,
 
 def _run_nnbook_mlp(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarray,
                     epochs: int, seed: int, sizes: Sequence[int], init: str = "xavier_uniform") -> tuple[float, float]:
-    from nnbook.layers import Dense, ReLU
-    from nnbook.model import Sequential, evaluate, fit
+    from nnbook.nn.layers import Dense, ReLU
+    from nnbook.train.loop import Sequential, evaluate, fit
     from nnbook.optim import Adam
 
     rng = np.random.default_rng(seed)
@@ -327,8 +327,8 @@ def case_large_batch_step(batch: int = 1024, sizes: Sequence[int] = (784, 1024, 
     GFLOP/s = :func:`dense_step_flops` / time. The same products done by bare ``np.matmul`` on the
     same shapes give the ceiling; the target is nnbook >= 70% of it.
     """
-    from nnbook.layers import Dense, ReLU
-    from nnbook.model import Sequential, train_step
+    from nnbook.nn.layers import Dense, ReLU
+    from nnbook.train.loop import Sequential, train_step
     from nnbook.optim import Adam
 
     rng = np.random.default_rng(0)
@@ -385,8 +385,8 @@ def case_large_batch_step(batch: int = 1024, sizes: Sequence[int] = (784, 1024, 
 def _numerics_contenders(n: int) -> dict[str, dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray | float]]]:
     import scipy.special as sp
 
-    from nnbook.activations import log_softmax, softmax
-    from nnbook.losses import cross_entropy, cross_entropy_backward
+    from nnbook.nn.activations import log_softmax, softmax
+    from nnbook.nn.losses import cross_entropy, cross_entropy_backward
 
     rows = np.arange(n)
 

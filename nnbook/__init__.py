@@ -1,108 +1,61 @@
 """nnbook: neural networks from first principles, in NumPy.
 
 The tested library behind the book *Neural Networks from First Principles*. Every public
-name is re-exported here; each lives in the module of the chapter that derives it.
+name is re-exported here (``from nnbook import Dense``); each lives in the module of the
+chapter that derives it, grouped in subpackages:
+
+* :mod:`nnbook.nn`: the module system, layers, activations, losses, normalization ...
+* :mod:`nnbook.optim`: optimizers, schedules, clipping;
+* :mod:`nnbook.train`: the training loop, callbacks, checkpoints, model selection;
+* :mod:`nnbook.data`, :mod:`nnbook.metrics`, :mod:`nnbook.models`;
+* :mod:`nnbook.foundations`: Part I (perceptron, autodiff, approximation, history);
+* :mod:`nnbook.text` (Parts V-VI), :mod:`nnbook.learning` (Part VIII),
+  :mod:`nnbook.practice` (Part IX);
+* :mod:`nnbook.viz`: plots and diagrams; :mod:`nnbook.gradcheck`: gradient checking.
 """
 
 from __future__ import annotations
 
 from . import (
-    gradcheck,
     data,
-    plotting,
-    activations,
-    losses,
-    perceptron,
-    diagrams,
-    history,
-    descent,
-    autodiff,
-    approximation,
-    linear,
-    layers,
-    model,
-    init,
-    clipping,
-    optim,
-    schedules,
-    regularization,
-    augment,
-    normalization,
+    foundations,
+    gradcheck,
+    learning,
     metrics,
-    selection,
+    models,
+    nn,
+    optim,
+    practice,
+    text,
+    train,
+    viz,
 )
+from .data import *  # noqa: F403
+from .foundations import *  # noqa: F403
+from .gradcheck import *  # noqa: F403
+from .metrics import *  # noqa: F403
+from .models import *  # noqa: F403
+from .nn import *  # noqa: F403
+from .optim import *  # noqa: F403
+from .train import *  # noqa: F403
+from .text import *  # noqa: F403
+from .learning import *  # noqa: F403
+from .practice import *  # noqa: F403
+from .viz import *  # noqa: F403
 
-from .gradcheck import *  # noqa: F401,F403
-
-from .data import *  # noqa: F401,F403
-
-from .plotting import *  # noqa: F401,F403
-
-from .activations import *  # noqa: F401,F403
-
-from .losses import *  # noqa: F401,F403
-
-from .perceptron import *  # noqa: F401,F403
-
-from .diagrams import *  # noqa: F401,F403
-
-from .history import *  # noqa: F401,F403
-
-from .descent import *  # noqa: F401,F403
-
-from .autodiff import *  # noqa: F401,F403
-
-from .approximation import *  # noqa: F401,F403
-
-from .linear import *  # noqa: F401,F403
-
-from .layers import *  # noqa: F401,F403
-
-from .model import *  # noqa: F401,F403
-
-from .init import *  # noqa: F401,F403
-
-from .clipping import *  # noqa: F401,F403
-
-from .optim import *  # noqa: F401,F403
-
-from .schedules import *  # noqa: F401,F403
-
-from .regularization import *  # noqa: F401,F403
-
-from .augment import *  # noqa: F401,F403
-
-from .normalization import *  # noqa: F401,F403
-
-from .metrics import *  # noqa: F401,F403
-
-from .selection import *  # noqa: F401,F403
-
-
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     *gradcheck.__all__,
-    *data.__all__,
-    *plotting.__all__,
-    *activations.__all__,
-    *losses.__all__,
-    *perceptron.__all__,
-    *diagrams.__all__,
-    *history.__all__,
-    *descent.__all__,
-    *autodiff.__all__,
-    *approximation.__all__,
-    *linear.__all__,
-    *layers.__all__,
-    *model.__all__,
-    *init.__all__,
-    *clipping.__all__,
+    *nn.__all__,
     *optim.__all__,
-    *schedules.__all__,
-    *regularization.__all__,
-    *augment.__all__,
-    *normalization.__all__,
+    *train.__all__,
+    *data.__all__,
     *metrics.__all__,
-    *selection.__all__,
+    *models.__all__,
+    *foundations.__all__,
+    *viz.__all__,
+    *text.__all__,
+    *learning.__all__,
+    *practice.__all__,
 ]

@@ -12,13 +12,16 @@ Derived in :doc:`/book/foundations/mathematics`.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
-from ._checks import as_float_array
+from ._checks import as_float_array, check_float, check_rng, check_type
 
-__all__ = ["numerical_gradient", "numerical_vjp", "relative_error", "check_gradient", "check_vjp"]
+__all__ = [
+    "numerical_gradient", "numerical_vjp", "relative_error", "check_gradient", "check_vjp",
+    "check_module",
+]
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -100,3 +103,78 @@ def check_vjp(forward: Callable[[np.ndarray], np.ndarray],
     numeric = numerical_vjp(forward, x, g, eps)
     np.testing.assert_allclose(analytic, numeric, rtol=rtol, atol=atol)
     return relative_error(analytic, numeric)
+
+
+def check_module(module: Any, *inputs: Any, seed: int = 0, eps: float = 1e-6,
+                 rtol: float = 1e-6, atol: float = 1e-8) -> dict[str, float]:
+    """Check a module's backward pass against central differences, for every parameter
+    and every floating input, in float64.
+
+    The scalar checked is ``L = sum(R * module(*inputs))`` with a fixed random ``R`` of
+    the output's shape (a tuple of outputs gets one ``R`` each). The analytic side is one
+    forward and one ``backward(R)`` after ``zero_grad()``; the numerical side perturbs each
+    entry by ``+-eps`` and re-runs the forward inside :func:`~nnbook.nn.module.no_grad`.
+    A module that calls a child several times (a cell unrolled in time, a layer applied
+    twice) is checked as a whole: its gradients must be the sums over the uses. The
+    forward caches must all have been consumed by the backward (the last-in-first-out
+    rule). Integer inputs (token ids) are passed through unchecked.
+
+    Returns the relative error per name ("input0", ..., then the dotted parameter names);
+    raises ``AssertionError`` naming the worst entry when any exceeds the tolerances.
+    Used by every layer test; explained in :doc:`/book/mlp/multilayer-perceptron`.
+    """
+    from .nn.module import Module, no_grad
+
+    check_type(module, Module, "module")
+    check_float(eps, "eps", low=0.0, low_open=True)
+    check_float(rtol, "rtol", low=0.0)
+    check_float(atol, "atol", low=0.0)
+    rng = np.random.default_rng(seed)
+    for name, p in module.named_parameters():
+        if p.dtype != np.float64:
+            raise ValueError(f"module parameters must be float64 for a gradient check; "
+                             f"{name} is {p.dtype}")
+    xs = [np.array(x, dtype=np.float64) if np.asarray(x).dtype.kind == "f" else x
+          for x in inputs]
+
+    def outputs(*args: Any) -> tuple[np.ndarray, ...]:
+        out = module(*args)
+        return out if isinstance(out, tuple) else (out,)
+
+    module.zero_grad()
+    out = outputs(*xs)
+    R = [rng.standard_normal(np.shape(o)) for o in out]
+    grad_in = module.backward(R[0] if len(R) == 1 else tuple(R))
+    leftover = [n for n, m in module.named_modules() if m._caches]
+    if leftover:
+        module.clear_cache()
+        raise AssertionError(f"forward caches left unconsumed after backward in {leftover}")
+    grad_in = grad_in if isinstance(grad_in, tuple) else (grad_in,)
+    analytic = {n: g.copy() for n, g in module.named_grads()}
+
+    def loss() -> float:
+        with no_grad():
+            return float(sum(np.sum(r * o) for r, o in zip(R, outputs(*xs))))
+
+    errors: dict[str, float] = {}
+    worst = ("", 0.0, None)
+    for i, x in enumerate(xs):
+        if not (isinstance(x, np.ndarray) and x.dtype == np.float64):
+            continue
+        num = numerical_gradient(lambda _: loss(), x, eps)
+        ana = np.zeros_like(x) if grad_in[i] is None else np.asarray(grad_in[i])
+        errors[f"input{i}"] = relative_error(ana, num)
+        if not np.allclose(ana, num, rtol=rtol, atol=atol):
+            worst = max(worst, (f"input{i}", errors[f"input{i}"], None), key=lambda w: w[1])
+    for name, p in module.named_parameters():
+        num = numerical_gradient(lambda _: loss(), p, eps)
+        errors[name] = relative_error(analytic[name], num)
+        if not np.allclose(analytic[name], num, rtol=rtol, atol=atol):
+            worst = max(worst, (name, errors[name], None), key=lambda w: w[1])
+    if worst[0]:
+        raise AssertionError(
+            f"gradient check failed for {worst[0]}: relative error {worst[1]:.2e} "
+            f"(rtol={rtol}, atol={atol}); all errors: "
+            + ", ".join(f"{k}={v:.1e}" for k, v in errors.items())
+        )
+    return errors

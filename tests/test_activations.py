@@ -1,4 +1,4 @@
-"""Tests for nnbook.activations: values, gradients, properties, bad input."""
+"""Tests for nnbook.nn.activations: values, gradients, properties, bad input."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import nnbook.activations as A
+import nnbook.nn.activations as A
 from nnbook.gradcheck import check_vjp
 from tests.strategies import arrays, matrices
 

@@ -1,4 +1,4 @@
-"""Tests for nnbook.approximation: exact interpolation, the O(1/n) and O(1/n^2) rates, the
+"""Tests for nnbook.foundations.approximation: exact interpolation, the O(1/n) and O(1/n^2) rates, the
 hand-derived backward of the trained network, Telgarsky's sawtooth, bad input."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import nnbook.approximation as U
+import nnbook.foundations.approximation as U
 from nnbook.gradcheck import numerical_gradient
 
 

@@ -1,4 +1,4 @@
-"""Tests for nnbook.augment: shapes, dtypes, reproducibility, exact values, bad input."""
+"""Tests for nnbook.data.augment: shapes, dtypes, reproducibility, exact values, bad input."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import nnbook.augment as A
+import nnbook.data.augment as A
 from tests.strategies import arrays
 
 AUGMENTATIONS = {

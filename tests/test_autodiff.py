@@ -1,4 +1,4 @@
-"""Tests for nnbook.autodiff: every operation against central differences, composites, shared
+"""Tests for nnbook.foundations.autodiff: every operation against central differences, composites, shared
 nodes, accumulation, deep graphs, forward mode, the tiny MLP, the graph helpers and bad input."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from nnbook.activations import softmax
-from nnbook.autodiff import (
+from nnbook.nn.activations import softmax
+from nnbook.foundations.autodiff import (
     Dual, ScalarMLP, ScalarNeuron, Value, draw_graph, grad_forward_mode, grad_reverse_mode, graph_edges,
 )
 from nnbook.gradcheck import numerical_gradient
-from nnbook.losses import cross_entropy
+from nnbook.nn.losses import cross_entropy
 from tests.strategies import floats
 
 UNARY = {

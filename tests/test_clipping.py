@@ -1,4 +1,4 @@
-"""Tests for nnbook.clipping: values, properties (norm bound, direction kept), bad input."""
+"""Tests for nnbook.optim.clipping: values, properties (norm bound, direction kept), bad input."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nnbook.clipping import clip_by_global_norm, clip_by_value, global_norm
+from nnbook.optim.clipping import clip_by_global_norm, clip_by_value, global_norm
 from tests.strategies import arrays
 
 

@@ -1,11 +1,11 @@
-"""Tests for nnbook.data: shapes, seeding, margins, splits and bad input."""
+"""Tests for nnbook.data.datasets: shapes, seeding, margins, splits and bad input."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-import nnbook.data as D
+import nnbook.data.datasets as D
 
 
 def test_separable_data_has_the_margin(rng) -> None:

@@ -1,4 +1,4 @@
-"""Tests for nnbook.descent: the rate theory of gradient descent on quadratics, gradients of the
+"""Tests for nnbook.foundations.descent: the rate theory of gradient descent on quadratics, gradients of the
 test functions, monotone decrease, bad input."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import nnbook.descent as D
+import nnbook.foundations.descent as D
 from nnbook.gradcheck import check_gradient, numerical_gradient
 
 

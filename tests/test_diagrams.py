@@ -1,4 +1,4 @@
-"""Tests for nnbook.diagrams: the geometry of network diagrams (not their pixels), bad input."""
+"""Tests for nnbook.viz.diagrams: the geometry of network diagrams (not their pixels), bad input."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from nnbook.diagrams import draw_network, draw_neuron, network_geometry  # noqa: E402
+from nnbook.viz.diagrams import draw_network, draw_neuron, network_geometry  # noqa: E402
 
 layer_lists = st.lists(st.integers(1, 40), min_size=2, max_size=6)
 max_nodes_st = st.integers(2, 10)

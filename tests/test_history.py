@@ -1,4 +1,4 @@
-"""Tests for nnbook.history: the timeline's data against references.bib, and its figure."""
+"""Tests for nnbook.foundations.history: the timeline's data against references.bib, and its figure."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from nnbook.history import CATEGORIES, CATEGORY_COLORS, NN_WINTERS, TIMELINE, Event, plot_timeline, timeline  # noqa: E402
+from nnbook.foundations.history import CATEGORIES, CATEGORY_COLORS, NN_WINTERS, TIMELINE, Event, plot_timeline, timeline  # noqa: E402
 
 BIB = Path(__file__).resolve().parents[1] / "references.bib"
 
@@ -126,7 +126,7 @@ def test_bad_input() -> None:
 import numpy as np  # noqa: E402
 
 from nnbook.gradcheck import numerical_gradient  # noqa: E402
-from nnbook.history import (hebbian_update, hopfield_energy, hopfield_recall, hopfield_weights,  # noqa: E402
+from nnbook.foundations.history import (hebbian_update, hopfield_energy, hopfield_recall, hopfield_weights,  # noqa: E402
                             lms_update, oja_update)
 from tests.strategies import arrays  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Tests for nnbook.init: shapes, dtypes, and the variance formulas checked statistically."""
+"""Tests for nnbook.nn.init: shapes, dtypes, and the variance formulas checked statistically."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import nnbook.init as I
+import nnbook.nn.init as I
 
 FAN_IN, FAN_OUT = 400, 300
 

@@ -1,4 +1,4 @@
-"""Tests for nnbook.layers: values, every backward against central differences, the overwrite
+"""Tests for nnbook.nn.layers: values, every backward against central differences, the overwrite
 contract, dtypes, bad input, and parity with the Part I scalar autodiff engine."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import nnbook.activations as A
-from nnbook import layers as Ly
+import nnbook.nn.activations as A
+from nnbook.nn import layers as Ly
 from nnbook.gradcheck import check_vjp, numerical_gradient
 from tests.strategies import matrices
 
@@ -179,18 +179,18 @@ def test_bad_input(rng) -> None:
 
 
 def _value_class():
-    autodiff = pytest.importorskip("nnbook.autodiff")
+    autodiff = pytest.importorskip("nnbook.foundations.autodiff")
     Value = getattr(autodiff, "Value", None)
     if Value is None:
-        pytest.skip("nnbook.autodiff has no Value yet")
+        pytest.skip("nnbook.foundations.autodiff has no Value yet")
     return Value
 
 
 def test_dense_relu_cross_entropy_matches_scalar_autodiff(rng) -> None:
     """The same tiny network, once with matrices and once with scalar Values: equal gradients."""
     Value = _value_class()
-    from nnbook.losses import cross_entropy, cross_entropy_backward
-    from nnbook.model import Sequential
+    from nnbook.nn.losses import cross_entropy, cross_entropy_backward
+    from nnbook.train.loop import Sequential
 
     model = Sequential([Ly.Dense(3, 4, rng), Ly.ReLU(), Ly.Dense(4, 2, rng)])
     for p in model.parameters().values():
@@ -276,7 +276,7 @@ def test_residual_bad_input(rng) -> None:
 
 
 def test_dense_backward_can_skip_the_input_gradient(rng) -> None:
-    from nnbook.layers import Dense
+    from nnbook.nn.layers import Dense
 
     layer = Dense(4, 3, rng)
     X = rng.normal(size=(5, 4))

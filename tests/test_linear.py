@@ -1,4 +1,4 @@
-"""Tests for nnbook.linear: gradients, hand-computed cases, properties, training, bad input."""
+"""Tests for nnbook.models.linear: gradients, hand-computed cases, properties, training, bad input."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import nnbook.linear as LIN
-from nnbook.activations import sigmoid
-from nnbook.data import make_separable
+import nnbook.models.linear as LIN
+from nnbook.nn.activations import sigmoid
+from nnbook.data.datasets import make_separable
 from nnbook.gradcheck import numerical_gradient
 from tests.strategies import floats
 

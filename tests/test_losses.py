@@ -1,4 +1,4 @@
-"""Tests for nnbook.losses: values from the derivations, gradients, properties, bad input."""
+"""Tests for nnbook.nn.losses: values from the derivations, gradients, properties, bad input."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-import nnbook.losses as L
-from nnbook.activations import sigmoid, softmax
+import nnbook.nn.losses as L
+from nnbook.nn.activations import sigmoid, softmax
 from nnbook.gradcheck import numerical_gradient
 from tests.strategies import logits_and_labels, matrices
 

@@ -1,4 +1,4 @@
-"""Tests for nnbook.metrics: hand-computed cases, agreement with scikit-learn on random inputs
+"""Tests for nnbook.metrics.classification: hand-computed cases, agreement with scikit-learn on random inputs
 (hypothesis), the two computations of AUC, invariants and bad input."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import nnbook.metrics as M
-from nnbook.losses import mae, mse
+import nnbook.metrics.classification as M
+from nnbook.nn.losses import mae, mse
 
 # --- strategies ---------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Tests for nnbook.model: Sequential gradients against central differences, the training loop
+"""Tests for nnbook.train.loop: Sequential gradients against central differences, the training loop
 (loss falls, determinism, hooks), evaluation, saving and loading, float32, bad input."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnbook.data import make_moons
+from nnbook.data.datasets import make_moons
 from nnbook.gradcheck import numerical_gradient
-from nnbook.layers import Dense, Identity, Layer, ReLU, Sigmoid, Tanh
-from nnbook.losses import (
+from nnbook.nn.layers import Dense, Identity, Layer, ReLU, Sigmoid, Tanh
+from nnbook.nn.losses import (
     binary_cross_entropy,
     binary_cross_entropy_backward,
     cross_entropy,
@@ -19,7 +19,7 @@ from nnbook.losses import (
     mse,
     mse_backward,
 )
-from nnbook.model import History, Sequential, evaluate, fit, load_params, save_params
+from nnbook.train.loop import History, Sequential, evaluate, fit, load_params, save_params
 
 
 class StubSGD:
@@ -267,7 +267,7 @@ def test_bad_input(rng) -> None:
 
 
 def test_train_step_is_one_update(rng) -> None:
-    from nnbook.model import train_step
+    from nnbook.train.loop import train_step
 
     X, y = make_moons(16, rng)
     model = _mlp(rng)
@@ -300,7 +300,7 @@ def test_divergence_with_the_package_optimizer(rng) -> None:
 
 
 def test_sequential_with_residual_blocks(rng, tmp_path) -> None:
-    from nnbook.layers import Residual
+    from nnbook.nn.layers import Residual
 
     model = Sequential([Dense(2, 8, rng), Residual([Dense(8, 8, rng), Tanh(), Dense(8, 8, rng)]), ReLU(),
                         Dense(8, 2, rng)])
@@ -320,7 +320,7 @@ def test_sequential_with_residual_blocks(rng, tmp_path) -> None:
 
 
 def test_progress_bar_switch(rng, monkeypatch, capsys) -> None:
-    from nnbook.model import _show_progress
+    from nnbook.train.loop import _show_progress
 
     assert _show_progress(True) and not _show_progress(False)
     monkeypatch.setenv("NNBOOK_QUIET", "1")
@@ -338,8 +338,8 @@ def test_augment_that_makes_nan_is_an_error_not_divergence(rng) -> None:
 
 
 def test_fit_calls_on_train_end_however_training_ends(rng) -> None:
-    from nnbook.layers import Dense
-    from nnbook.model import Sequential, fit
+    from nnbook.nn.layers import Dense
+    from nnbook.train.loop import Sequential, fit
     from nnbook.optim import SGD
 
     class Recorder:
@@ -360,8 +360,8 @@ def test_fit_calls_on_train_end_however_training_ends(rng) -> None:
 
 
 def test_sequential_backward_without_input_grad_gives_the_same_parameter_gradients(rng) -> None:
-    from nnbook.layers import Dense, ReLU
-    from nnbook.model import Sequential
+    from nnbook.nn.layers import Dense, ReLU
+    from nnbook.train.loop import Sequential
 
     net = Sequential([Dense(4, 6, rng), ReLU(), Dense(6, 3, rng)])
     X = rng.normal(size=(5, 4))

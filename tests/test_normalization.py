@@ -1,4 +1,4 @@
-"""Tests for nnbook.normalization: batch and layer normalization, forward, backward, layers."""
+"""Tests for nnbook.nn.normalization: batch and layer normalization, forward, backward, layers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-import nnbook.normalization as N
+import nnbook.nn.normalization as N
 from nnbook.gradcheck import numerical_gradient
 from tests.strategies import arrays
 
@@ -245,8 +245,8 @@ def test_bad_input() -> None:
 
 def test_bias_before_batchnorm_gets_zero_gradient(rng) -> None:
     # the chapter's claim: a bias before batch normalization is removed by the mean subtraction
-    from nnbook.layers import Dense
-    from nnbook.model import Sequential
+    from nnbook.nn.layers import Dense
+    from nnbook.train.loop import Sequential
 
     model = Sequential([Dense(3, 4, rng), N.BatchNorm(4)])
     model.forward(rng.normal(size=(10, 3)))
@@ -256,7 +256,7 @@ def test_bias_before_batchnorm_gets_zero_gradient(rng) -> None:
 
 def test_scale_invariance_of_dense_then_batchnorm(rng) -> None:
     # L(a W, a b) = L(W, b) in training mode, so the gradient at a W is the gradient at W over a
-    from nnbook.layers import Dense
+    from nnbook.nn.layers import Dense
 
     dense, bn = Dense(5, 4, rng), N.BatchNorm(4, eps=1e-12)
     dense.params["b"][:] = rng.normal(size=4)

@@ -1,4 +1,4 @@
-"""Tests for nnbook.perceptron: the rule by hand, the convergence theorem as a property, XOR,
+"""Tests for nnbook.foundations.perceptron: the rule by hand, the convergence theorem as a property, XOR,
 shapes, determinism and bad input."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nnbook.data import make_separable, make_xor
-from nnbook.perceptron import Perceptron, batch_perceptron, mistake_bound, perceptron_margin, perceptron_update
+from nnbook.data.datasets import make_separable, make_xor
+from nnbook.foundations.perceptron import Perceptron, batch_perceptron, mistake_bound, perceptron_margin, perceptron_update
 
 
 @st.composite

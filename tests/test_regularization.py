@@ -1,4 +1,4 @@
-"""Tests for nnbook.regularization: penalties, dropout, early stopping."""
+"""Tests for nnbook.nn.regularization: penalties, dropout, early stopping."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import nnbook.regularization as R
+import nnbook.nn.regularization as R
 from nnbook.gradcheck import numerical_gradient
 from tests.strategies import arrays
 
@@ -209,8 +209,8 @@ def test_early_stopping_restore_at_the_end_of_training() -> None:
 
 
 def test_early_stopping_inside_fit(rng) -> None:
-    from nnbook.layers import Dense, ReLU
-    from nnbook.model import Sequential, fit
+    from nnbook.nn.layers import Dense, ReLU
+    from nnbook.train.loop import Sequential, fit
     from nnbook.optim import SGD
 
     X = rng.normal(size=(40, 3))
@@ -223,7 +223,7 @@ def test_early_stopping_inside_fit(rng) -> None:
     assert cb.stopped_epoch is not None and len(hist.history["val_loss"]) == cb.stopped_epoch + 1
     best = min(hist.history["val_loss"])
     assert cb.best_value == best
-    from nnbook.model import evaluate
+    from nnbook.train.loop import evaluate
     assert evaluate(model, X, y)[0] == pytest.approx(best)  # the best weights are back
 
 

@@ -1,4 +1,4 @@
-"""Tests for nnbook.schedules: values at known steps, bounds, periodicity, the range test, bad input."""
+"""Tests for nnbook.optim.schedules: values at known steps, bounds, periodicity, the range test, bad input."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import nnbook.schedules as S
+import nnbook.optim.schedules as S
 from nnbook.optim import SGD, Adam
 
 steps = st.integers(0, 5000)

@@ -1,4 +1,4 @@
-"""Tests for nnbook.selection: folds partition the indices, stratification keeps proportions,
+"""Tests for nnbook.train.selection: folds partition the indices, stratification keeps proportions,
 cross-validation and the searches call fit_and_score as documented, and bad input."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from nnbook.selection import (
+from nnbook.train.selection import (
     cross_validate, grid_search, kfold_indices, log_uniform_sampler, random_search, uniform_sampler,
 )
 

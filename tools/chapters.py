@@ -128,10 +128,26 @@ def toc_files(root: Path = ROOT) -> list[str]:
 # --- which package code a chapter runs ----------------------------------------------------
 
 
+def _module_files(pkg_dir: Path) -> dict[str, Path]:
+    """Every module of the package by dotted name relative to it: "nn.conv" for
+    ``nn/conv.py``, "nn" for ``nn/__init__.py``; the top ``__init__.py`` is left out."""
+    found: dict[str, Path] = {}
+    for path in sorted(pkg_dir.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        parts = list(path.relative_to(pkg_dir).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts:
+            found[".".join(parts)] = path
+    return found
+
+
 def module_exports(pkg_dir: Path) -> dict[str, str]:
-    """Map every name in the package's ``__all__`` lists to the module that defines it."""
+    """Map every name in the package's ``__all__`` lists to the (dotted) module that
+    defines it; subpackage ``__init__`` files only re-export, so they are skipped."""
     exports: dict[str, str] = {}
-    for path in sorted(pkg_dir.glob("*.py")):
+    for dotted, path in _module_files(pkg_dir).items():
         if path.name == "__init__.py":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -141,50 +157,78 @@ def module_exports(pkg_dir: Path) -> dict[str, str]:
                 if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets) and node.value is not None:
                     for elt in getattr(node.value, "elts", []):
                         if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
-                            exports[elt.value] = path.stem
+                            exports[elt.value] = dotted
     return exports
 
 
-def _imported_modules(tree: ast.AST, pkg_name: str, exports: dict[str, str], all_modules: set[str], current_pkg: bool) -> set[str]:
-    """Package modules that the code in ``tree`` imports (``current_pkg``: relative imports count)."""
+def _under(prefix: str, all_modules: set[str]) -> set[str]:
+    """A module and, for a subpackage, every module inside it."""
+    return {m for m in all_modules if m == prefix or m.startswith(prefix + ".")}
+
+
+def _imported_modules(tree: ast.AST, pkg_name: str, exports: dict[str, str], all_modules: set[str],
+                      current: str | None) -> set[str]:
+    """Package modules (dotted, relative to the package) that the code in ``tree`` imports.
+
+    ``current`` is the dotted name of the module the code belongs to (None for chapter
+    code), which resolves relative imports. Importing a subpackage, or a name that a
+    subpackage re-exports, counts as importing the module that defines the name."""
     found: set[str] = set()
+    cur_pkg: list[str] = []
+    if current is not None:
+        cur_pkg = current.split(".")
+        if not (current in all_modules and _is_package(current, all_modules)):
+            cur_pkg = cur_pkg[:-1]
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 parts = alias.name.split(".")
                 if parts[0] == pkg_name:
-                    found |= {parts[1]} if len(parts) > 1 else set(all_modules)
+                    found |= _under(".".join(parts[1:]), all_modules) if len(parts) > 1 else set(all_modules)
         elif isinstance(node, ast.ImportFrom):
             mod = node.module or ""
-            parts = mod.split(".") if mod else []
-            if node.level > 0 and current_pkg:
-                parts = [pkg_name, *parts]
-            if not parts or parts[0] != pkg_name:
-                continue
-            if len(parts) > 1:
-                found.add(parts[1])
-                continue
-            for alias in node.names:  # from pkg import name
-                if alias.name in all_modules:
-                    found.add(alias.name)
-                elif alias.name in exports:
+            if node.level > 0:
+                if current is None:
+                    continue
+                base = cur_pkg[: len(cur_pkg) - (node.level - 1)] if node.level > 1 else cur_pkg
+                parts = base + (mod.split(".") if mod else [])
+            else:
+                parts = mod.split(".")
+                if parts[0] != pkg_name:
+                    continue
+                parts = parts[1:]
+            prefix = ".".join(parts)
+            for alias in node.names:
+                sub = f"{prefix}.{alias.name}" if prefix else alias.name
+                if sub in all_modules:  # from pkg.nn import conv
+                    found |= _under(sub, all_modules)
+                elif alias.name in exports and (
+                        not prefix or exports[alias.name].startswith(prefix)):
                     found.add(exports[alias.name])
-                else:  # star import or an unknown name: assume everything
-                    found |= set(all_modules)
+                elif prefix in all_modules and not _is_package(prefix, all_modules):
+                    found.add(prefix)
+                else:  # star import or an unknown name: everything below the prefix
+                    found |= _under(prefix, all_modules) if prefix else set(all_modules)
     return found & all_modules
+
+
+def _is_package(dotted: str, all_modules: set[str]) -> bool:
+    return any(m.startswith(dotted + ".") for m in all_modules)
 
 
 def chapter_dependencies(code: str, pkg_dir: Path, pkg_name: str | None = None) -> list[Path]:
     """Source files of the package that ``code`` runs: what it imports, closed under the
-    package's own imports, plus ``__init__.py`` and every data file shipped in the package."""
+    package's own imports, plus every ``__init__.py`` on the way and every data file
+    shipped in the package."""
     pkg_name = pkg_name or pkg_dir.name
-    all_modules = {p.stem for p in pkg_dir.glob("*.py") if p.name != "__init__.py"}
+    files_by_module = _module_files(pkg_dir)
+    all_modules = set(files_by_module)
     exports = module_exports(pkg_dir)
     try:
         tree = ast.parse(code)
     except SyntaxError:  # cannot tell: depend on everything
         return sorted(pkg_dir.rglob("*.py"))
-    todo = _imported_modules(tree, pkg_name, exports, all_modules, current_pkg=False)
+    todo = _imported_modules(tree, pkg_name, exports, all_modules, current=None)
     if not todo:
         return []
     seen: set[str] = set()
@@ -193,11 +237,18 @@ def chapter_dependencies(code: str, pkg_dir: Path, pkg_name: str | None = None) 
         if mod in seen:
             continue
         seen.add(mod)
-        sub = ast.parse((pkg_dir / f"{mod}.py").read_text(encoding="utf-8"))
-        todo |= _imported_modules(sub, pkg_name, exports, all_modules, current_pkg=True) - seen
-    files = [pkg_dir / f"{m}.py" for m in seen] + [pkg_dir / "__init__.py"]
-    files += [p for p in pkg_dir.rglob("*") if p.is_file() and p.suffix not in {".py", ".pyc"} and "__pycache__" not in p.parts]
-    return sorted(set(files))
+        if files_by_module[mod].name == "__init__.py":  # re-exports only: not a dependency
+            continue
+        sub = ast.parse(files_by_module[mod].read_text(encoding="utf-8"))
+        todo |= _imported_modules(sub, pkg_name, exports, all_modules, current=mod) - seen
+    files = {files_by_module[m] for m in seen if files_by_module[m].name != "__init__.py"}
+    for m in list(files):  # the __init__ files of the packages on the way
+        for parent in m.relative_to(pkg_dir).parents:
+            init = pkg_dir / parent / "__init__.py"
+            if init.exists():
+                files.add(init)
+    files |= {p for p in pkg_dir.rglob("*") if p.is_file() and p.suffix not in {".py", ".pyc"} and "__pycache__" not in p.parts}
+    return sorted(files)
 
 
 def dependency_hash(files: list[Path], pkg_dir: Path) -> str:

@@ -1,0 +1,5 @@
+"""Contrastive and self-supervised learning: InfoNCE, SimCLR."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""BLEU and ROUGE."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

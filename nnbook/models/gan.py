@@ -1,0 +1,5 @@
+"""Generative adversarial networks."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""Variational autoencoders."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

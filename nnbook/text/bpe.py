@@ -1,0 +1,5 @@
+"""Byte-pair encoding."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
