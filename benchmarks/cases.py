@@ -164,7 +164,7 @@ def _mnist1d_standardized(n_train: int | None, dtype: type) -> tuple[np.ndarray,
 def _run_nnbook_mlp(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarray,
                     epochs: int, seed: int, sizes: Sequence[int], init: str = "xavier_uniform") -> tuple[float, float]:
     from nnbook.nn.layers import Dense, ReLU
-    from nnbook.train.loop import Sequential, evaluate, fit
+    from nnbook import Sequential, evaluate, fit
     from nnbook.optim import Adam
 
     rng = np.random.default_rng(seed)
@@ -328,7 +328,7 @@ def case_large_batch_step(batch: int = 1024, sizes: Sequence[int] = (784, 1024, 
     same shapes give the ceiling; the target is nnbook >= 70% of it.
     """
     from nnbook.nn.layers import Dense, ReLU
-    from nnbook.train.loop import Sequential, train_step
+    from nnbook import CrossEntropyLoss, Sequential, train_step
     from nnbook.optim import Adam
 
     rng = np.random.default_rng(0)
@@ -339,10 +339,11 @@ def case_large_batch_step(batch: int = 1024, sizes: Sequence[int] = (784, 1024, 
             layers.append(ReLU())
     model = Sequential(layers)
     opt = Adam(lr=1e-3)
+    nn_loss = CrossEntropyLoss()
     X = rng.standard_normal((batch, sizes[0])).astype(dtype)
     y = rng.integers(0, sizes[-1], size=batch)
     fns: dict[str, Callable[[], Any]] = {
-        "nnbook": lambda: train_step(model, X, y, opt),
+        "nnbook": lambda: train_step(model, X, y, nn_loss, opt),
         "bare np.matmul": bare_matmuls(batch, sizes, rng, dtype),
     }
     notes: list[str] = []

@@ -58,10 +58,13 @@ def check_int(value: Any, name: str, *, minimum: int | None = 1,
               maximum: int | None = None) -> int:
     """An integer (Python or NumPy, not bool, not a float) in [minimum, maximum]."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise ArgumentTypeError(f"{name} must be an integer; got {_describe(value)}")
+        kind = "a positive integer" if minimum == 1 else "an integer"
+        raise ArgumentTypeError(f"{name} must be {kind}; got {_describe(value)}")
     v = int(value)
     if minimum is not None and v < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {v}")
+        want = {1: "a positive integer", 0: "a non-negative integer"}.get(
+            minimum, f"an integer >= {minimum}")
+        raise ValueError(f"{name} must be {want}; got {v}")
     if maximum is not None and v > maximum:
         raise ValueError(f"{name} must be an integer <= {maximum}; got {v}")
     return v
@@ -85,12 +88,23 @@ def check_float(value: Any, name: str, *, low: float | None = None,
 
 def check_positive(value: Any, name: str, *, strict: bool = True) -> float:
     """A positive (or, with ``strict=False``, non-negative) finite number."""
-    return check_float(value, name, low=0.0, low_open=strict)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ArgumentTypeError(f"{name} must be a real number; got {_describe(value)}")
+    v = float(value)
+    if not math.isfinite(v) or (v <= 0 if strict else v < 0):
+        kind = "positive" if strict else "non-negative"
+        error = ValueError if math.isfinite(v) else NonFiniteError
+        raise error(f"{name} must be a finite {kind} number; got {value!r}")
+    return v
 
 
 def check_probability(value: Any, name: str, *, include_one: bool = False) -> float:
     """A number in [0, 1) (or [0, 1] with ``include_one``)."""
-    return check_float(value, name, low=0.0, high=1.0, high_open=not include_one)
+    v = check_float(value, name)
+    if not (0.0 <= v < 1.0 or (include_one and v == 1.0)):
+        interval = "[0, 1]" if include_one else "[0, 1)"
+        raise ValueError(f"{name} must be in {interval}; got {value!r}")
+    return v
 
 
 def check_callable(value: Any, name: str) -> Any:

@@ -1,5 +1,5 @@
-"""Tests for nnbook.nn.layers: values, every backward against central differences, the overwrite
-contract, dtypes, bad input, and parity with the Part I scalar autodiff engine."""
+"""Tests for nnbook.nn.layers: values, every backward through check_module, accumulation,
+dtypes, bad input, and parity with the Part I scalar autodiff engine."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import nnbook.nn.activations as A
 from nnbook.nn import layers as Ly
-from nnbook.gradcheck import check_vjp, numerical_gradient
+from nnbook import Residual, Sequential, check_module
 from tests.strategies import matrices
 
 ACTIVATIONS = [
@@ -46,28 +46,11 @@ def test_dense_closed_form() -> None:
     np.testing.assert_allclose(dX, [[1.0, 3.0], [2.0, 4.0]])  # dY W^T
 
 
-def test_dense_backward_dX_matches_central_differences(rng) -> None:
+def test_dense_backward_matches_central_differences(rng) -> None:
     layer = Ly.Dense(4, 3, rng)
     layer.params["b"][...] = rng.standard_normal(3)
-    X = rng.standard_normal((5, 4))
-
-    def backward(x, g):
-        layer.forward(x)
-        return layer.backward(g)
-
-    assert check_vjp(layer.forward, backward, X, rng) < 1e-6
-
-
-@pytest.mark.parametrize("name", ["W", "b"])
-def test_dense_parameter_gradients_match_central_differences(name, rng) -> None:
-    layer = Ly.Dense(4, 3, rng)
-    X = rng.standard_normal((5, 4))
-    G = rng.standard_normal((5, 3))
-    layer.forward(X)
-    layer.backward(G)
-    analytic = layer.grads[name].copy()
-    numeric = numerical_gradient(lambda _: float(np.sum(layer.forward(X) * G)), layer.params[name])
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+    errors = check_module(layer, rng.standard_normal((5, 4)))
+    assert set(errors) == {"input0", "W", "b"} and max(errors.values()) < 1e-7
 
 
 def test_dense_accepts_extra_leading_axes(rng) -> None:
@@ -88,16 +71,12 @@ def test_dense_accepts_extra_leading_axes(rng) -> None:
 def test_activation_layers_match_the_functions_and_central_differences(layer, f, rng) -> None:
     Z = _away_from_kinks(rng, (4, 5))
     np.testing.assert_allclose(layer(Z), f(Z))
-
-    def backward(x, g):
-        layer.forward(x)
-        return layer.backward(g)
-
-    assert check_vjp(layer.forward, backward, Z, rng) < 1e-6
+    layer.clear_cache()
+    assert check_module(layer, Z)["input0"] < 1e-6
     assert layer.params == {} and layer.grads == {}
 
 
-def test_backward_overwrites_gradients(rng) -> None:
+def test_backward_accumulates_gradients(rng) -> None:
     layer = Ly.Dense(3, 2, rng)
     X = rng.standard_normal((4, 3))
     G = rng.standard_normal((4, 2))
@@ -106,7 +85,9 @@ def test_backward_overwrites_gradients(rng) -> None:
     first = layer.grads["W"].copy()
     layer.forward(X)
     layer.backward(G)
-    np.testing.assert_allclose(layer.grads["W"], first)  # not 2 * first
+    np.testing.assert_allclose(layer.grads["W"], 2 * first)  # added, not overwritten
+    layer.zero_grad()
+    assert not layer.grads["W"].any() and not layer.grads["b"].any()
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -145,12 +126,16 @@ def test_dense_is_affine(X, n_out) -> None:
     np.testing.assert_allclose(Y, X @ layer.params["W"] + layer.params["b"])
     g1 = np.ones_like(Y)
     g2 = np.arange(Y.size, dtype=np.float64).reshape(Y.shape)
-    np.testing.assert_allclose(layer.backward(g1 + g2), layer.backward(g1) + layer.backward(g2), atol=1e-9)
+    layer(X)
+    layer(X)
+    both = layer.backward(g1 + g2)
+    layer(X)
+    np.testing.assert_allclose(both, layer.backward(g1) + layer.backward(g2), atol=1e-9)
 
 
 def test_bad_input(rng) -> None:
     layer = Ly.Dense(3, 2, rng)
-    with pytest.raises(ValueError, match=r"backward called before forward"):
+    with pytest.raises(ValueError, match=r"no forward pass left to consume"):
         layer.backward(np.ones((1, 2)))
     with pytest.raises(ValueError, match=r"X must have shape \(batch, 3\).*got shape \(4, 5\)"):
         layer(np.ones((4, 5)))
@@ -161,15 +146,19 @@ def test_bad_input(rng) -> None:
     with pytest.raises(ValueError, match="empty"):
         layer(np.ones((0, 3)))
     layer(np.ones((4, 3)))
-    with pytest.raises(ValueError, match=r"dY must have the shape of the layer's output \(4, 2\)"):
+    with pytest.raises(ValueError, match=r"dY must have the shape of Dense's output \(4, 2\)"):
         layer.backward(np.ones((4, 3)))
-    with pytest.raises(ValueError, match="positive integers"):
+    with pytest.raises(ValueError, match=r"n_in must be a positive integer; got 0"):
         Ly.Dense(0, 2, rng)
+    with pytest.raises(TypeError, match=r"n_out must be a positive integer; got float 2.5"):
+        Ly.Dense(3, 2.5, rng)
+    with pytest.raises(TypeError, match=r"n_in must be a positive integer; got float nan"):
+        Ly.Dense(float("nan"), 2, rng)
     with pytest.raises(ValueError, match="Generator"):
         Ly.Dense(3, 2, 0)
     with pytest.raises(ValueError, match="init must be one of"):
         Ly.Dense(3, 2, rng, init="magic")
-    with pytest.raises(ValueError, match="before forward"):
+    with pytest.raises(ValueError, match="no forward pass left"):
         Ly.ReLU().backward(np.ones(3))
     with pytest.raises(ValueError, match="finite"):
         Ly.Tanh()(np.array([np.inf]))
@@ -190,7 +179,7 @@ def test_dense_relu_cross_entropy_matches_scalar_autodiff(rng) -> None:
     """The same tiny network, once with matrices and once with scalar Values: equal gradients."""
     Value = _value_class()
     from nnbook.nn.losses import cross_entropy, cross_entropy_backward
-    from nnbook.train.loop import Sequential
+    from nnbook import Sequential
 
     model = Sequential([Ly.Dense(3, 4, rng), Ly.ReLU(), Ly.Dense(4, 2, rng)])
     for p in model.parameters().values():
@@ -229,50 +218,40 @@ def test_dense_relu_cross_entropy_matches_scalar_autodiff(rng) -> None:
 
 
 def test_residual_forward_backward_and_gradients(rng) -> None:
-    block = Ly.Residual([Ly.Dense(4, 4, rng), Ly.Tanh(), Ly.Dense(4, 4, rng)])
-    for p in block.params.values():
+    block = Residual([Ly.Dense(4, 4, rng), Ly.Tanh(), Ly.Dense(4, 4, rng)])
+    for p in block.parameters().values():
         p[...] = rng.standard_normal(p.shape)
     X = rng.standard_normal((5, 4))
     inner = X
-    for layer in block.block:
+    for layer in block.layers:
         inner = layer(inner)
     np.testing.assert_allclose(block(X), X + inner)
-
-    def backward(x, g):
-        block.forward(x)
-        return block.backward(g)
-
-    assert check_vjp(block.forward, backward, X, rng) < 1e-6
-    G = rng.standard_normal((5, 4))
-    block.forward(X)
-    block.backward(G)
-    assert list(block.grads) == ["0.W", "0.b", "2.W", "2.b"]
-    for k, p in block.params.items():
-        numeric = numerical_gradient(lambda _: float(np.sum(block.forward(X) * G)), p)
-        np.testing.assert_allclose(block.grads[k], numeric, rtol=1e-6, atol=1e-8, err_msg=k)
-    assert block.params["0.W"] is block.block[0].params["W"]
+    block.clear_cache()
+    errors = check_module(block, X)
+    assert list(errors) == ["input0", "0.W", "0.b", "2.W", "2.b"]
+    assert block.parameters()["0.W"] is block.layers[0].params["W"]
 
 
 def test_residual_identity_path_and_modes(rng) -> None:
     # A block whose output is zero (zero weights) is the identity, and so is its backward pass.
-    block = Ly.Residual([Ly.Dense(3, 3, rng, init="zeros"), Ly.ReLU()])
+    block = Residual([Ly.Dense(3, 3, rng, init="zeros"), Ly.ReLU()])
     X = rng.standard_normal((2, 3))
     np.testing.assert_array_equal(block(X), X)
     G = rng.standard_normal((2, 3))
     np.testing.assert_array_equal(block.backward(G), G)
-    block.training = False
-    assert not any(layer.training for layer in block.block)
+    block.eval()
+    assert not any(layer.training for layer in block.layers)
     assert block.n_params == 12
 
 
 def test_residual_bad_input(rng) -> None:
-    with pytest.raises(ValueError, match="non-empty list"):
-        Ly.Residual([])
-    block = Ly.Residual([Ly.Dense(3, 2, rng)])
+    with pytest.raises(ValueError, match="at least one Module"):
+        Residual([])
+    block = Residual([Ly.Dense(3, 2, rng)])
     with pytest.raises(ValueError, match=r"keep the shape of its input \(4, 3\)"):
         block(np.ones((4, 3)))
-    with pytest.raises(ValueError, match="before forward"):
-        Ly.Residual([Ly.ReLU()]).backward(np.ones((1, 2)))
+    with pytest.raises(ValueError, match="no forward pass left"):
+        Residual([Ly.ReLU()]).backward(np.ones((1, 2)))
 
 
 def test_dense_backward_can_skip_the_input_gradient(rng) -> None:
@@ -284,7 +263,18 @@ def test_dense_backward_can_skip_the_input_gradient(rng) -> None:
     layer.forward(X)
     full = layer.backward(dY)
     gW, gb = layer.grads["W"].copy(), layer.grads["b"].copy()
+    layer.zero_grad()
+    layer.forward(X)
     assert layer.backward(dY, input_grad=False) is None
     np.testing.assert_array_equal(layer.grads["W"], gW)
     np.testing.assert_array_equal(layer.grads["b"], gb)
     assert full.shape == X.shape
+
+
+@pytest.mark.parametrize("make", [lambda r: Ly.ReLU(), lambda r: Ly.Dense(4, 4, r),
+                                  lambda r: Residual([Ly.Dense(4, 4, r), Ly.Tanh()]),
+                                  lambda r: Sequential([Ly.Dense(4, 4, r), Ly.ReLU()])])
+def test_every_module_can_skip_the_input_gradient(make, rng) -> None:
+    module = make(rng)
+    module(rng.standard_normal((3, 4)))
+    assert module.backward(rng.standard_normal((3, 4)), input_grad=False) is None

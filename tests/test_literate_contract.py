@@ -114,7 +114,7 @@ def test_checker_flags_redefinitions() -> None:
 
 
 def test_checker_flags_missing_pyobject() -> None:
-    source = (ROOT / "nnbook" / "activations.py").read_text()
+    source = (ROOT / "nnbook" / "nn" / "activations.py").read_text()
     assert pyobject_exists(source, "sigmoid")
     assert not pyobject_exists(source, "sigmoid_but_misspelt")
 

@@ -7,6 +7,10 @@ Writes a table of contents with just these pages (plus the landing page) and bui
 in seconds instead of building the whole book. Cross-references to chapters that are not in the
 partial build may warn; the full build (``make book``) is the judge. Prints each chapter's
 execution time. Exit status is that of ``jupyter-book``.
+
+The chapters are first executed in parallel (``tools/execute_chapters.py``, ``NNBOOK_JOBS``
+workers, default 2) into the partial build's execution cache, as ``make book`` does; set
+``NNBOOK_JOBS=0`` to let the build execute them one by one itself.
 """
 
 from __future__ import annotations
@@ -37,6 +41,12 @@ def main(argv: list[str]) -> int:
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "NNBOOK_QUIET": "1"}
     jb = Path(sys.executable).with_name("jupyter-book")
     t0 = time.perf_counter()
+    jobs = int(os.environ.get("NNBOOK_JOBS", "2"))
+    if jobs > 0:
+        subprocess.run([sys.executable, str(ROOT / "tools" / "execute_chapters.py"), "--jobs", str(jobs),
+                        "--cache", str(out / "_build" / ".jupyter_cache"), "--keep-going",
+                        *(["--force"] if os.environ.get("ALL") else []),
+                        *(f"{p}.md" for p in pages)], cwd=ROOT, env=env)
     proc = subprocess.run([str(jb), "build", ".", "--toc", str(toc), "--path-output", str(out),
                            "-W", "-n", "--keep-going", *(["--all"] if os.environ.get("ALL") else [])],
                           cwd=ROOT, env=env)

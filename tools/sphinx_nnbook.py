@@ -76,7 +76,7 @@ def _outdated(app: Any, env: Any, added: set[str], changed: set[str], removed: s
     stale = [p for p, h in new.items() if old.get(p) != h]
     if not stale:
         return []
-    _forget_executions(app, set(stale))
+    _forget_executions(app, {p: new[p] for p in stale})
     docnames = [env.path2doc(p) for p in stale]
     reread = [d for d in docnames if d and d not in added and d not in changed]
     if reread:
@@ -88,8 +88,10 @@ def _outdated(app: Any, env: Any, added: set[str], changed: set[str], removed: s
     return reread
 
 
-def _forget_executions(app: Any, paths: set[str]) -> None:
-    """Delete cached executions of these source files from the jupyter cache."""
+def _forget_executions(app: Any, paths: dict[str, str]) -> None:
+    """Delete cached executions of these source files from the jupyter cache, except those
+    made with the current package code: ``tools/execute_chapters.py`` (the parallel
+    pre-execution) stores the dependency hash it executed with in the record's data."""
     cache_dir = Path(app.env.mystnb_config.execution_cache_path)
     if not cache_dir.exists():
         return
@@ -98,6 +100,8 @@ def _forget_executions(app: Any, paths: set[str]) -> None:
     cache = get_cache(str(cache_dir))
     for record in cache.list_cache_records():
         if record.uri in paths:
+            if (record.data or {}).get("nnbook_dep_hash") == paths[record.uri]:
+                continue
             try:
                 cache.remove_cache(record.pk)
             except KeyError:

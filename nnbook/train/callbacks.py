@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .._checks import check_int, check_positive, check_type
+from .._checks import ArgumentTypeError, check_int, check_positive, check_type
 
 __all__ = ["EarlyStopping"]
 
@@ -18,7 +18,7 @@ __all__ = ["EarlyStopping"]
 def _model_params(model: Any) -> dict[str, np.ndarray]:
     params = model.parameters() if callable(getattr(model, "parameters", None)) else model
     if not isinstance(params, Mapping):
-        raise TypeError("model must be a Module (or a dict of parameter arrays); "
+        raise ArgumentTypeError("model must be a Module (or a dict of parameter arrays); "
                         f"got {type(params).__name__}")
     return dict(params)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import check_rng, check_type
+from .._checks import ArgumentTypeError, check_rng, check_type
 from ..nn.module import Module
 
 __all__ = ["save_params", "load_params", "save_checkpoint", "load_checkpoint"]
@@ -29,7 +29,7 @@ __all__ = ["save_params", "load_params", "save_checkpoint", "load_checkpoint"]
 
 def _npz_path(path: str | os.PathLike[str], must_exist: bool = False) -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike; got {type(path).__name__}")
+        raise ArgumentTypeError(f"path must be a str or os.PathLike; got {type(path).__name__}")
     p = Path(path)
     if p.suffix != ".npz":
         p = p.with_name(p.name + ".npz")
@@ -96,7 +96,7 @@ def save_checkpoint(path: str | os.PathLike[str], model: Module, optimizer: Any,
     say). Returns the path written (``.npz`` added when missing)."""
     check_type(model, Module, "model")
     if not callable(getattr(optimizer, "state_dict", None)):
-        raise TypeError(f"optimizer must have a state_dict method; got {type(optimizer).__name__}")
+        raise ArgumentTypeError(f"optimizer must have a state_dict method; got {type(optimizer).__name__}")
     tree = {
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .._checks import (
+    ArgumentTypeError,
     NonFiniteError,
     as_float_array,
     check_callable,
@@ -148,7 +149,7 @@ def train_step(model: Module, inputs: Any, targets: Any, loss_fn: LossFn,
     check_type(model, Module, "model")
     check_callable(loss_fn, "loss_fn")
     if not (hasattr(optimizer, "step") and hasattr(optimizer, "lr")):
-        raise TypeError("optimizer must have an lr attribute and a step(params, grads) "
+        raise ArgumentTypeError("optimizer must have an lr attribute and a step(params, grads) "
                         f"method; got {type(optimizer).__name__}")
     if clip_norm is not None:
         clip_norm = check_positive(clip_norm, "clip_norm")
@@ -288,7 +289,7 @@ def fit(model: Module, X: Any, y: Any, optimizer: _Optimizer, *,
     check_rng(rng)
     loss_fn = CrossEntropyLoss() if loss is None else check_callable(loss, "loss")
     if not (hasattr(optimizer, "step") and hasattr(optimizer, "lr")):
-        raise TypeError("optimizer must have an lr attribute and a step(params, grads) "
+        raise ArgumentTypeError("optimizer must have an lr attribute and a step(params, grads) "
                         f"method; got {type(optimizer).__name__}")
     epochs = check_int(epochs, "epochs")
     batch_size = check_int(batch_size, "batch_size")
