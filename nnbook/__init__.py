@@ -30,18 +30,18 @@ from . import (
     train,
     viz,
 )
-from .data import *  # noqa: F403
-from .foundations import *  # noqa: F403
-from .gradcheck import *  # noqa: F403
-from .metrics import *  # noqa: F403
-from .models import *  # noqa: F403
-from .nn import *  # noqa: F403
-from .optim import *  # noqa: F403
-from .train import *  # noqa: F403
-from .text import *  # noqa: F403
-from .learning import *  # noqa: F403
-from .practice import *  # noqa: F403
-from .viz import *  # noqa: F403
+from .data import *
+from .foundations import *
+from .gradcheck import *
+from .metrics import *
+from .models import *
+from .nn import *
+from .optim import *
+from .train import *
+from .text import *
+from .learning import *
+from .practice import *
+from .viz import *
 
 __version__ = "0.2.0"
 

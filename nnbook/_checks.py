@@ -47,15 +47,18 @@ def check_type(value: Any, types: type | tuple[type, ...], name: str) -> Any:
     else:
         ok = isinstance(value, types)
     if not ok:
-        want = types.__name__ if isinstance(types, type) else " or ".join(
-            t.__name__ for t in types
+        want = (
+            types.__name__
+            if isinstance(types, type)
+            else " or ".join(t.__name__ for t in types)
         )
         raise ArgumentTypeError(f"{name} must be {want}; got {_describe(value)}")
     return value
 
 
-def check_int(value: Any, name: str, *, minimum: int | None = 1,
-              maximum: int | None = None) -> int:
+def check_int(
+    value: Any, name: str, *, minimum: int | None = 1, maximum: int | None = None
+) -> int:
     """An integer (Python or NumPy, not bool, not a float) in [minimum, maximum]."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         kind = "a positive integer" if minimum == 1 else "an integer"
@@ -63,16 +66,23 @@ def check_int(value: Any, name: str, *, minimum: int | None = 1,
     v = int(value)
     if minimum is not None and v < minimum:
         want = {1: "a positive integer", 0: "a non-negative integer"}.get(
-            minimum, f"an integer >= {minimum}")
+            minimum, f"an integer >= {minimum}"
+        )
         raise ValueError(f"{name} must be {want}; got {v}")
     if maximum is not None and v > maximum:
         raise ValueError(f"{name} must be an integer <= {maximum}; got {v}")
     return v
 
 
-def check_float(value: Any, name: str, *, low: float | None = None,
-                high: float | None = None, low_open: bool = False,
-                high_open: bool = False) -> float:
+def check_float(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
     """A finite real number (not bool, not a string) within the given bounds."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ArgumentTypeError(f"{name} must be a real number; got {_describe(value)}")
@@ -80,9 +90,13 @@ def check_float(value: Any, name: str, *, low: float | None = None,
     if not math.isfinite(v):
         raise NonFiniteError(f"{name} must be a finite number; got {value!r}")
     if low is not None and (v <= low if low_open else v < low):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value!r}")
+        raise ValueError(
+            f"{name} must be {'>' if low_open else '>='} {low}; got {value!r}"
+        )
     if high is not None and (v >= high if high_open else v > high):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}; got {value!r}")
+        raise ValueError(
+            f"{name} must be {'<' if high_open else '<='} {high}; got {value!r}"
+        )
     return v
 
 
@@ -114,15 +128,24 @@ def check_callable(value: Any, name: str) -> Any:
     return value
 
 
-def as_float_array(x: Any, name: str, *, ndim: int | tuple[int, ...] | None = None,
-                   shape_hint: str = "", finite: bool = True,
-                   allow_empty: bool = False) -> np.ndarray:
-    """Return ``x`` as a floating-point array, checking its rank, emptiness and finiteness.
+def as_float_array(
+    x: Any,
+    name: str,
+    *,
+    ndim: int | tuple[int, ...] | None = None,
+    shape_hint: str = "",
+    finite: bool = True,
+    allow_empty: bool = False,
+) -> np.ndarray:
+    """Return ``x`` as a floating-point array, checking its rank, emptiness and
+    finiteness.
 
     Integer and boolean input is converted to float64; float32 and float64 are kept.
     """
     if x is None or isinstance(x, (str, bytes, dict, set)):
-        raise ArgumentTypeError(f"{name} must be an array of numbers; got {_describe(x)}")
+        raise ArgumentTypeError(
+            f"{name} must be an array of numbers; got {_describe(x)}"
+        )
     try:
         arr = np.asarray(x)
     except ValueError as err:  # ragged nested lists
@@ -138,14 +161,18 @@ def as_float_array(x: Any, name: str, *, ndim: int | tuple[int, ...] | None = No
         if arr.ndim not in allowed:
             want = " or ".join(f"{d}-D" for d in allowed)
             hint = f" of shape {shape_hint}" if shape_hint else ""
-            raise ValueError(f"{name} must be a {want} array{hint}; got shape {arr.shape}")
+            raise ValueError(
+                f"{name} must be a {want} array{hint}; got shape {arr.shape}"
+            )
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
     # One reduction instead of an elementwise temporary; the count only on failure.
     if finite and not math.isfinite(float(arr.sum(dtype=np.float64))):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         if bad:
-            raise NonFiniteError(f"{name} must be finite; got {bad} NaN or infinite value(s)")
+            raise NonFiniteError(
+                f"{name} must be finite; got {bad} NaN or infinite value(s)"
+            )
     return arr
 
 
@@ -157,10 +184,15 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> 
         )
 
 
-def check_labels(y: Any, n: int, n_classes: int | None = None, name: str = "y") -> np.ndarray:
-    """Integer class labels of shape (n,), each in ``[0, n_classes)`` when that is given."""
+def check_labels(
+    y: Any, n: int, n_classes: int | None = None, name: str = "y"
+) -> np.ndarray:
+    """Integer class labels of shape (n,), each in ``[0, n_classes)`` when that is
+    given."""
     if y is None or isinstance(y, (str, bytes, dict, set)):
-        raise ArgumentTypeError(f"{name} must be an array of integer labels; got {_describe(y)}")
+        raise ArgumentTypeError(
+            f"{name} must be an array of integer labels; got {_describe(y)}"
+        )
     arr = np.asarray(y)
     if arr.ndim != 1 or arr.shape[0] != n:
         raise ValueError(
@@ -168,7 +200,9 @@ def check_labels(y: Any, n: int, n_classes: int | None = None, name: str = "y") 
         )
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-            raise ValueError(f"{name} must hold integer class labels; got non-integer values")
+            raise ValueError(
+                f"{name} must hold integer class labels; got non-integer values"
+            )
         arr = arr.astype(np.int64)
     elif arr.dtype.kind == "b":
         arr = arr.astype(np.int64)

@@ -149,9 +149,19 @@ _ROLE = re.compile(r":(?:doc|math|func|class|meth|ref):`([^`]+)`")
 
 
 def _api_modules(pkg_dir: Path, pkg_name: str) -> list[Any]:
-    order = re.findall(r"^from \.(\w+) import \*", (pkg_dir / "__init__.py").read_text(), re.M)
-    mods = [importlib.import_module(f"{pkg_name}.{m}") for m in order]
-    return [m for m in mods if getattr(m, "__all__", None)]
+    """The modules with public names, in the order of the package's star imports, subpackages
+    expanded into their modules (``nnbook.nn`` -> ``nnbook.nn.module``, ``nnbook.nn.layers``...)."""
+    def walk(folder: Path, dotted: str) -> list[Any]:
+        order = re.findall(r"^from \.(\w+) import \*", (folder / "__init__.py").read_text(), re.M)
+        found: list[Any] = []
+        for m in order:
+            if (folder / m / "__init__.py").exists():
+                found += walk(folder / m, f"{dotted}.{m}")
+            else:
+                found.append(importlib.import_module(f"{dotted}.{m}"))
+        return found
+
+    return [m for m in walk(pkg_dir, pkg_name) if getattr(m, "__all__", None)]
 
 
 def _signature(obj: Any, drop_self: bool = False) -> str:
@@ -187,9 +197,9 @@ def _api_markdown(pkg_dir: Path, pkg_name: str) -> list[str]:
     """MyST source for the API reference: a section per module, an entry per public name."""
     lines: list[str] = []
     for mod in _api_modules(pkg_dir, pkg_name):
-        short = mod.__name__.split(".")[-1]
+        short = mod.__name__.split(".", 1)[-1]
         summary = (inspect.getdoc(mod) or "").split("\n\n")[0]
-        lines += [f"(api-{short})=", f"## `{pkg_name}.{short}`", "", _ROLE.sub(r"\1", summary).replace("*", "\\*"), ""]
+        lines += [f"(api-{short.replace('.', '-')})=", f"## `{pkg_name}.{short}`", "", _ROLE.sub(r"\1", summary).replace("*", "\\*"), ""]
         for name in mod.__all__:
             obj = getattr(mod, name)
             if inspect.isclass(obj):

@@ -1,8 +1,8 @@
 """Data: generated and shipped datasets (nothing is downloaded) and augmentation."""
 
-from .datasets import *  # noqa: F403
-from .augment import *  # noqa: F403
-from .text import *  # noqa: F403
+from .datasets import *
+from .augment import *
+from .text import *
 from . import datasets, augment, text
 
 __all__ = [

@@ -1,11 +1,17 @@
-"""Data sets the book trains on: generated here, or shipped by a package. Nothing is downloaded.
+"""Data sets the book trains on: generated here, or shipped by a package. Nothing is
+downloaded.
 
-* toy problems made from a seeded ``rng``: linearly separable blobs, XOR, two moons, spirals;
+* toy problems made from a seeded ``rng``: linearly separable blobs, XOR, two moons,
+spirals;
 * scikit-learn's 8x8 handwritten digits (1,797 images shipped inside the package);
-* MNIST-1D (Greydanus, 2020), *generated* by ``mnist1d.data.make_dataset`` with the benchmark's
-  default arguments (4,000 train / 1,000 test series of length 40), cached on disk after the
-  first call (``$NNBOOK_DATA_DIR``, default ``~/.cache/nnbook``) because generation takes ~1.5 s;
-* helpers: one-hot codes, standardisation, a seeded train/validation split and mini-batches.
+* MNIST-1D (Greydanus, 2020), *generated* by ``mnist1d.data.make_dataset`` with the
+benchmark's
+  default arguments (4,000 train / 1,000 test series of length 40), cached on disk after
+  the
+  first call (``$NNBOOK_DATA_DIR``, default ``~/.cache/nnbook``) because generation
+  takes ~1.5 s;
+* helpers: one-hot codes, standardisation, a seeded train/validation split and
+mini-batches.
 """
 
 from __future__ import annotations
@@ -20,17 +26,29 @@ import numpy as np
 from .._checks import as_float_array, check_int, check_labels, check_rng
 
 __all__ = [
-    "make_separable", "make_xor", "make_moons", "make_spirals",
-    "load_digits", "load_mnist1d",
-    "one_hot", "standardize", "train_val_split", "minibatches",
+    "make_separable",
+    "make_xor",
+    "make_moons",
+    "make_spirals",
+    "load_digits",
+    "load_mnist1d",
+    "one_hot",
+    "standardize",
+    "train_val_split",
+    "minibatches",
 ]
 
 
-def make_separable(n: int, rng: np.random.Generator, margin: float = 0.5, dim: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` points in [-1, 1]^dim labelled +1/-1 by a random hyperplane through the origin,
-    with every point at distance at least ``margin`` from it (points closer are redrawn).
+def make_separable(
+    n: int, rng: np.random.Generator, margin: float = 0.5, dim: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points in [-1, 1]^dim labelled +1/-1 by a random hyperplane through the
+    origin,
+    with every point at distance at least ``margin`` from it (points closer are
+    redrawn).
 
-    Returns ``X``: (n, dim) and ``y``: (n,) in {-1, +1}; the unit normal of the separating plane
+    Returns ``X``: (n, dim) and ``y``: (n,) in {-1, +1}; the unit normal of the
+    separating plane
     is not returned (it is the first draw from ``rng``).
     """
     check_rng(rng)
@@ -48,9 +66,13 @@ def make_separable(n: int, rng: np.random.Generator, margin: float = 0.5, dim: i
     return X, np.where(X @ w > 0, 1, -1)
 
 
-def make_xor(n: int = 4, rng: np.random.Generator | None = None, noise: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """The XOR problem. With ``n = 4`` and no noise: the corners of the unit square with labels
-    x1 XOR x2 in {0, 1}. Otherwise ``n`` corners drawn at random with Gaussian ``noise``."""
+def make_xor(
+    n: int = 4, rng: np.random.Generator | None = None, noise: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The XOR problem. With ``n = 4`` and no noise: the corners of the unit square with
+    labels
+    x1 XOR x2 in {0, 1}. Otherwise ``n`` corners drawn at random with Gaussian
+    ``noise``."""
     corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     if n == 4 and noise == 0.0:
         X = corners.copy()
@@ -65,21 +87,29 @@ def make_xor(n: int = 4, rng: np.random.Generator | None = None, noise: float = 
     return X, y
 
 
-def make_moons(n: int, rng: np.random.Generator, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaving half circles, ``n`` points in all, labels 0/1, Gaussian ``noise``."""
+def make_moons(
+    n: int, rng: np.random.Generator, noise: float = 0.1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles, ``n`` points in all, labels 0/1, Gaussian
+    ``noise``."""
     check_rng(rng)
     n0 = n // 2
     t0 = rng.uniform(0, np.pi, n0)
     t1 = rng.uniform(0, np.pi, n - n0)
-    X = np.concatenate([np.c_[np.cos(t0), np.sin(t0)], np.c_[1 - np.cos(t1), 0.5 - np.sin(t1)]])
+    X = np.concatenate(
+        [np.c_[np.cos(t0), np.sin(t0)], np.c_[1 - np.cos(t1), 0.5 - np.sin(t1)]]
+    )
     X += noise * rng.standard_normal(X.shape)
     y = np.r_[np.zeros(n0, dtype=np.int64), np.ones(n - n0, dtype=np.int64)]
     perm = rng.permutation(n)
     return X[perm], y[perm]
 
 
-def make_spirals(n: int, rng: np.random.Generator, n_classes: int = 3, noise: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
-    """``n_classes`` interleaved spiral arms, ``n`` points in all (as in CS231n's classic demo)."""
+def make_spirals(
+    n: int, rng: np.random.Generator, n_classes: int = 3, noise: float = 0.2
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n_classes`` interleaved spiral arms, ``n`` points in all (as in CS231n's
+    classic demo)."""
     check_rng(rng)
     y = np.arange(n) % n_classes
     r = np.linspace(0.0, 1.0, n)[rng.permutation(n)]
@@ -89,7 +119,8 @@ def make_spirals(n: int, rng: np.random.Generator, n_classes: int = 3, noise: fl
 
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's handwritten digits: ``X`` (1797, 64) pixel intensities scaled to [0, 1],
+    """scikit-learn's handwritten digits: ``X`` (1797, 64) pixel intensities scaled to
+    [0, 1],
     ``y`` (1797,) labels 0-9. Shipped with scikit-learn, no download."""
     from sklearn.datasets import load_digits as _load
 
@@ -104,8 +135,10 @@ def _data_dir() -> Path:
 def load_mnist1d(seed: int = 42) -> dict[str, np.ndarray]:
     """The MNIST-1D benchmark, generated offline with the reference arguments.
 
-    Returns a dict with ``x`` (4000, 40), ``y`` (4000,), ``x_test`` (1000, 40), ``y_test``
-    (1000,) and ``t`` (40,), the series' time axis. The published baselines (Greydanus, 2020)
+    Returns a dict with ``x`` (4000, 40), ``y`` (4000,), ``x_test`` (1000, 40),
+    ``y_test``
+    (1000,) and ``t`` (40,), the series' time axis. The published baselines (Greydanus,
+    2020)
     use exactly this data: logistic regression ~32%, MLP ~68%, CNN ~94% test accuracy.
     """
     from mnist1d.data import get_dataset_args, make_dataset
@@ -139,14 +172,18 @@ def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
     """(n,) integer labels -> (n, n_classes) float64 indicator rows."""
     arr = np.asarray(y)
     if arr.ndim != 1:
-        raise ValueError(f"y must be a 1-D array of integer labels; got shape {arr.shape}")
+        raise ValueError(
+            f"y must be a 1-D array of integer labels; got shape {arr.shape}"
+        )
     y = check_labels(arr, arr.shape[0], n_classes)
     out = np.zeros((y.shape[0], n_classes))
     out[np.arange(y.shape[0]), y] = 1.0
     return out
 
 
-def standardize(X_train: np.ndarray, *others: np.ndarray, eps: float = 1e-8) -> tuple[np.ndarray, ...]:
+def standardize(
+    X_train: np.ndarray, *others: np.ndarray, eps: float = 1e-8
+) -> tuple[np.ndarray, ...]:
     """Shift and scale every column to mean 0 and standard deviation 1 *using training
     statistics only*, and apply the same map to the other arrays (validation, test)."""
     X_train = as_float_array(X_train, "X_train", ndim=2, shape_hint="(n, d)")
@@ -156,19 +193,25 @@ def standardize(X_train: np.ndarray, *others: np.ndarray, eps: float = 1e-8) -> 
     for i, X in enumerate(others):
         X = as_float_array(X, f"others[{i}]", ndim=2, shape_hint="(m, d)")
         if X.shape[1] != X_train.shape[1]:
-            raise ValueError(f"others[{i}] must have {X_train.shape[1]} columns like X_train; got {X.shape[1]}")
+            raise ValueError(
+                f"others[{i}] must have {X_train.shape[1]} columns like X_train; got {X.shape[1]}"
+            )
         out.append((X - mu) / sd)
     return tuple(out)
 
 
-def train_val_split(X: np.ndarray, y: np.ndarray, val_fraction: float, rng: np.random.Generator
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Shuffle and split into (X_train, y_train, X_val, y_val) with ``val_fraction`` held out."""
+def train_val_split(
+    X: np.ndarray, y: np.ndarray, val_fraction: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Shuffle and split into (X_train, y_train, X_val, y_val) with ``val_fraction``
+    held out."""
     check_rng(rng)
     X = np.asarray(X)
     y = np.asarray(y)
     if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X and y must have the same number of rows; got {X.shape[0]} and {y.shape[0]}")
+        raise ValueError(
+            f"X and y must have the same number of rows; got {X.shape[0]} and {y.shape[0]}"
+        )
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be in (0, 1); got {val_fraction}")
     perm = rng.permutation(X.shape[0])
@@ -177,8 +220,11 @@ def train_val_split(X: np.ndarray, y: np.ndarray, val_fraction: float, rng: np.r
     return X[train], y[train], X[val], y[val]
 
 
-def minibatches(n: int, batch_size: int, rng: np.random.Generator | None = None) -> Iterator[np.ndarray]:
-    """Index arrays covering ``range(n)`` in batches of ``batch_size`` (the last may be smaller),
+def minibatches(
+    n: int, batch_size: int, rng: np.random.Generator | None = None
+) -> Iterator[np.ndarray]:
+    """Index arrays covering ``range(n)`` in batches of ``batch_size`` (the last may be
+    smaller),
     in a fresh random order when ``rng`` is given (one epoch of mini-batch SGD)."""
     n = check_int(n, "n")
     batch_size = check_int(batch_size, "batch_size")

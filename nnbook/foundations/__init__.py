@@ -1,10 +1,11 @@
-"""Part I: the perceptron, automatic differentiation, approximation, descent and the history of the field."""
+"""Part I: the perceptron, automatic differentiation, approximation, descent and the
+history of the field."""
 
-from .perceptron import *  # noqa: F403
-from .autodiff import *  # noqa: F403
-from .approximation import *  # noqa: F403
-from .descent import *  # noqa: F403
-from .history import *  # noqa: F403
+from .perceptron import *
+from .autodiff import *
+from .approximation import *
+from .descent import *
+from .history import *
 from . import perceptron, autodiff, approximation, descent, history
 
 __all__ = [

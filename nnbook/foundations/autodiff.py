@@ -1,16 +1,24 @@
-"""A scalar reverse-mode automatic differentiation engine, and forward mode for comparison.
+"""A scalar reverse-mode automatic differentiation engine, and forward mode for
+comparison.
 
 Built in :doc:`/book/foundations/autodiff`.
 
 * ``Value`` wraps one float. Every arithmetic operation on Values records a node of a
-  computational graph: its result, its parents and a *local derivative* closure that returns
-  the partial derivative of the node with respect to each parent. ``Value.backward()`` sorts the
-  graph topologically (iteratively: a chain of a million nodes is fine) and applies the chain
+  computational graph: its result, its parents and a *local derivative* closure that
+  returns
+  the partial derivative of the node with respect to each parent. ``Value.backward()``
+  sorts the
+  graph topologically (iteratively: a chain of a million nodes is fine) and applies the
+  chain
   rule from the output back to the leaves, one visit per node.
-* Gradients **accumulate**: ``backward()`` *adds* the adjoints of this call to ``.grad`` with
-  ``+=`` (as PyTorch and micrograd do), so two calls double every gradient; ``zero_grad()``
-  resets them. Within one call the adjoints are computed afresh, so a second call is exact.
-* ``ScalarNeuron`` and ``ScalarMLP`` build a small network out of Values (the vectorized layers
+* Gradients **accumulate**: ``backward()`` *adds* the adjoints of this call to ``.grad``
+with
+  ``+=`` (as PyTorch and micrograd do), so two calls double every gradient;
+  ``zero_grad()``
+  resets them. Within one call the adjoints are computed afresh, so a second call is
+  exact.
+* ``ScalarNeuron`` and ``ScalarMLP`` build a small network out of Values (the vectorized
+layers
   of the later parts live in :mod:`nnbook.layers`).
 * ``Dual`` is a forward-mode dual number a + b*eps, eps^2 = 0, carrying one directional
   derivative along with the value.
@@ -20,24 +28,35 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from .._checks import as_float_array, check_rng
 
 __all__ = [
-    "Value", "Dual", "ScalarNeuron", "ScalarMLP",
-    "graph_edges", "draw_graph", "grad_forward_mode", "grad_reverse_mode",
+    "Value",
+    "Dual",
+    "ScalarNeuron",
+    "ScalarMLP",
+    "graph_edges",
+    "draw_graph",
+    "grad_forward_mode",
+    "grad_reverse_mode",
 ]
 
 
 def _real(x: Any, what: str) -> float:
     """A finite Python float from a real number, or a ValueError naming what came."""
-    if type(x) is float and x - x == 0.0:  # fast path: a finite float (inf - inf and nan are nan)
+    if (
+        type(x) is float and x - x == 0.0
+    ):  # fast path: a finite float (inf - inf and nan are nan)
         return x
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise ValueError(f"{what} must be a Value or a real number; got {type(x).__name__}")
+        raise ValueError(
+            f"{what} must be a Value or a real number; got {type(x).__name__}"
+        )
     v = float(x)
     if not math.isfinite(v):
         raise ValueError(f"{what} must be finite; got {v}")
@@ -47,20 +66,29 @@ def _real(x: Any, what: str) -> float:
 class Value:
     """One scalar node of a computational graph, with its gradient.
 
-    ``data``: the float computed in the forward pass. ``grad``: dL/d(this node), filled by
+    ``data``: the float computed in the forward pass. ``grad``: dL/d(this node), filled
+    by
     ``L.backward()`` for every node L depends on, *accumulated* with ``+=`` across calls
     (reset with ``zero_grad``). ``parents``: the Values this one was computed from.
-    ``local_grads``: a closure returning d(this)/d(parent) for each parent, evaluated lazily in
-    the backward pass. Supports ``+ - * /``, unary minus, ``** c`` for a constant ``c`` (and the
-    reflected forms ``2 + v``, ``2 * v``, ``2 - v``, ``2 / v``), ``exp``, ``log``, ``tanh``,
+    ``local_grads``: a closure returning d(this)/d(parent) for each parent, evaluated
+    lazily in
+    the backward pass. Supports ``+ - * /``, unary minus, ``** c`` for a constant ``c``
+    (and the
+    reflected forms ``2 + v``, ``2 * v``, ``2 - v``, ``2 / v``), ``exp``, ``log``,
+    ``tanh``,
     ``sigmoid`` and ``relu``.
     """
 
     __slots__ = ("data", "grad", "parents", "local_grads", "op", "label")
 
-    def __init__(self, data: float, parents: tuple[Value, ...] = (),
-                 local_grads: Callable[[], tuple[float, ...]] | None = None,
-                 op: str = "", label: str = "") -> None:
+    def __init__(
+        self,
+        data: float,
+        parents: tuple[Value, ...] = (),
+        local_grads: Callable[[], tuple[float, ...]] | None = None,
+        op: str = "",
+        label: str = "",
+    ) -> None:
         self.data = _real(data, "data")
         self.grad = 0.0
         self.parents = tuple(parents)
@@ -76,7 +104,8 @@ class Value:
     def _lift(other: Any) -> Value:
         return other if isinstance(other, Value) else Value(_real(other, "operand"))
 
-    # --- arithmetic: each returns a new node and the partials d out / d parent -----------------
+    # --- arithmetic: each returns a new node and the partials d out / d parent
+    # -----------------
 
     def __add__(self, other: Any) -> Value:
         o = Value._lift(other)
@@ -98,19 +127,29 @@ class Value:
         if o.data == 0.0:
             raise ValueError("division by zero: the divisor Value has data 0.0")
         inv = 1.0 / o.data
-        return Value(self.data * inv, (self, o), lambda: (inv, -self.data * inv * inv), "/")
+        return Value(
+            self.data * inv, (self, o), lambda: (inv, -self.data * inv * inv), "/"
+        )
 
     def __pow__(self, c: Any) -> Value:
         if isinstance(c, Value):
-            raise ValueError("the exponent must be a constant real number; got a Value "
-                             "(write (y * x.log()).exp() for x ** y with both variable)")
+            raise ValueError(
+                "the exponent must be a constant real number; got a Value "
+                "(write (y * x.log()).exp() for x ** y with both variable)"
+            )
         c = _real(c, "exponent")
         x = self.data
         if x == 0.0 and c < 0:
-            raise ValueError(f"0 ** {c} is undefined: the base is 0.0 and the exponent negative")
+            raise ValueError(
+                f"0 ** {c} is undefined: the base is 0.0 and the exponent negative"
+            )
         if x < 0 and not float(c).is_integer():
-            raise ValueError(f"a negative base ({x}) needs an integer exponent; got {c}")
-        return Value(x ** c, (self,), lambda: (c * x ** (c - 1) if c != 0 else 0.0,), f"**{c:g}")
+            raise ValueError(
+                f"a negative base ({x}) needs an integer exponent; got {c}"
+            )
+        return Value(
+            x**c, (self,), lambda: (c * x ** (c - 1) if c != 0 else 0.0,), f"**{c:g}"
+        )
 
     def __radd__(self, other: Any) -> Value:
         return self + other
@@ -124,7 +163,8 @@ class Value:
     def __rtruediv__(self, other: Any) -> Value:
         return Value._lift(other) / self
 
-    # --- elementary functions ----------------------------------------------------------------
+    # --- elementary functions
+    # ----------------------------------------------------------------
 
     def exp(self) -> Value:
         """e^x, with derivative e^x (the output itself)."""
@@ -156,12 +196,14 @@ class Value:
         x = self.data
         return Value(max(x, 0.0), (self,), lambda: (1.0 if x > 0 else 0.0,), "relu")
 
-    # --- the backward pass -----------------------------------------------------------------
+    # --- the backward pass
+    # -----------------------------------------------------------------
 
     def topological_order(self) -> list[Value]:
         """Every node this one depends on, each after all of its parents, ``self`` last.
 
-        Iterative depth-first search with an explicit stack, so graphs of any depth work: a node
+        Iterative depth-first search with an explicit stack, so graphs of any depth
+        work: a node
         is pushed once to expand its parents and once more to be emitted after them."""
         order: list[Value] = []
         visited: set[Value] = set()
@@ -177,11 +219,13 @@ class Value:
         return order
 
     def backward(self, seed: float = 1.0) -> None:
-        """Reverse-mode sweep: add d(self)/d(node) to ``node.grad`` for every node of the graph.
+        """Reverse-mode sweep: add d(self)/d(node) to ``node.grad`` for every node of
+        the graph.
 
         Adjoints are propagated in reverse topological order,
         ``adjoint[parent] += adjoint[node] * d node / d parent``, starting from
-        ``adjoint[self] = seed``; the results are then *added* to the ``.grad`` of every node.
+        ``adjoint[self] = seed``; the results are then *added* to the ``.grad`` of every
+        node.
         """
         order = self.topological_order()
         adjoint: dict[Value, float] = dict.fromkeys(order, 0.0)
@@ -202,9 +246,12 @@ class Value:
 
 
 def graph_edges(value: Value) -> tuple[list[Value], list[tuple[int, int]]]:
-    """The graph behind ``value`` as plain data: ``nodes`` in topological order (``value`` last)
-    and ``edges`` as index pairs ``(parent, child)`` into ``nodes``, one per operand (an operand
-    used twice, as in ``x * x``, gives two edges). Used by ``draw_graph`` and by the tests."""
+    """The graph behind ``value`` as plain data: ``nodes`` in topological order
+    (``value`` last)
+    and ``edges`` as index pairs ``(parent, child)`` into ``nodes``, one per operand (an
+    operand
+    used twice, as in ``x * x``, gives two edges). Used by ``draw_graph`` and by the
+    tests."""
     if not isinstance(value, Value):
         raise ValueError(f"value must be a Value; got {type(value).__name__}")
     nodes = value.topological_order()
@@ -220,10 +267,13 @@ def _node_text(n: Value, show_grad: bool) -> str:
 
 
 def draw_graph(value: Value, ax: Any = None, show_grad: bool = True) -> Any:
-    """Draw the expression graph of ``value`` with matplotlib: one column per topological depth
-    (leaves on the left, ``value`` on the right), each node showing its label or operation, its
+    """Draw the expression graph of ``value`` with matplotlib: one column per
+    topological depth
+    (leaves on the left, ``value`` on the right), each node showing its label or
+    operation, its
     data and, with ``show_grad``, its gradient. Returns the axes. Layout by
-    ``networkx.multipartite_layout``; no graphviz needed. Meant for graphs of a few dozen nodes."""
+    ``networkx.multipartite_layout``; no graphviz needed. Meant for graphs of a few
+    dozen nodes."""
     import matplotlib.pyplot as plt
     import networkx as nx
     from matplotlib.patches import FancyArrowPatch
@@ -240,19 +290,52 @@ def draw_graph(value: Value, ax: Any = None, show_grad: bool = True) -> Any:
     G.add_edges_from(edges)
     pos = nx.multipartite_layout(G, subset_key="layer")
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.6 * (max(depth) + 1), 0.9 * max(2, max(depth.count(d) for d in set(depth)))))
+        _, ax = plt.subplots(
+            figsize=(
+                1.6 * (max(depth) + 1),
+                0.9 * max(2, max(depth.count(d) for d in set(depth))),
+            )
+        )
     boxes = []
     for i, n in enumerate(nodes):
-        colour = PALETTE[1] if not n.parents else (PALETTE[2] if i == len(nodes) - 1 else PALETTE[0])
-        boxes.append(ax.text(*pos[i], _node_text(n, show_grad), ha="center", va="center", fontsize=8, zorder=3,
-                             bbox=dict(boxstyle="round,pad=0.35", fc="white", ec=colour, lw=1.5)))
-    # arrows are drawn after (above) the boxes, whose outlines are placed when they are drawn and
-    # clip the arrows; an edge that skips columns bends, to pass around the boxes between
+        colour = (
+            PALETTE[1]
+            if not n.parents
+            else (PALETTE[2] if i == len(nodes) - 1 else PALETTE[0])
+        )
+        boxes.append(
+            ax.text(
+                *pos[i],
+                _node_text(n, show_grad),
+                ha="center",
+                va="center",
+                fontsize=8,
+                zorder=3,
+                bbox=dict(boxstyle="round,pad=0.35", fc="white", ec=colour, lw=1.5),
+            )
+        )
+    # arrows are drawn after (above) the boxes, whose outlines are placed when they are
+    # drawn and
+    # clip the arrows; an edge that skips columns bends, to pass around the boxes
+    # between
     for p, c in sorted(set(edges)):
         bend = 0.0 if depth[c] - depth[p] == 1 else -0.3
-        ax.add_patch(FancyArrowPatch(pos[p], pos[c], arrowstyle="-|>", mutation_scale=12, color="0.45",
-                                     lw=1.0, shrinkA=1, shrinkB=2, zorder=4, connectionstyle=f"arc3,rad={bend}",
-                                     patchA=boxes[p].get_bbox_patch(), patchB=boxes[c].get_bbox_patch()))
+        ax.add_patch(
+            FancyArrowPatch(
+                pos[p],
+                pos[c],
+                arrowstyle="-|>",
+                mutation_scale=12,
+                color="0.45",
+                lw=1.0,
+                shrinkA=1,
+                shrinkB=2,
+                zorder=4,
+                connectionstyle=f"arc3,rad={bend}",
+                patchA=boxes[p].get_bbox_patch(),
+                patchB=boxes[c].get_bbox_patch(),
+            )
+        )
     xs = np.array([pos[i][0] for i in range(len(nodes))])
     ys = np.array([pos[i][1] for i in range(len(nodes))])
     padx = 0.1 * (np.ptp(xs) + 1e-9) + 0.08
@@ -263,7 +346,8 @@ def draw_graph(value: Value, ax: Any = None, show_grad: bool = True) -> Any:
     return ax
 
 
-# --- a tiny network made of Values ---------------------------------------------------------------
+# --- a tiny network made of Values
+# ---------------------------------------------------------------
 
 _ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 
@@ -273,13 +357,20 @@ class ScalarNeuron:
     N(0, 1/n_in) with ``rng``, bias 0, ``activation`` in tanh / relu / sigmoid / linear.
     Call it on a sequence of ``n_in`` Values or floats; it returns one Value."""
 
-    def __init__(self, n_in: int, rng: np.random.Generator, activation: str = "tanh") -> None:
+    def __init__(
+        self, n_in: int, rng: np.random.Generator, activation: str = "tanh"
+    ) -> None:
         check_rng(rng)
         if int(n_in) < 1:
             raise ValueError(f"n_in must be a positive integer; got {n_in}")
         if activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of {_ACTIVATIONS}; got {activation!r}")
-        self.w = [Value(float(v), label="w") for v in rng.normal(0.0, 1.0 / math.sqrt(n_in), size=int(n_in))]
+            raise ValueError(
+                f"activation must be one of {_ACTIVATIONS}; got {activation!r}"
+            )
+        self.w = [
+            Value(float(v), label="w")
+            for v in rng.normal(0.0, 1.0 / math.sqrt(n_in), size=int(n_in))
+        ]
         self.b = Value(0.0, label="b")
         self.activation = activation
 
@@ -297,20 +388,35 @@ class ScalarNeuron:
 
 
 class ScalarMLP:
-    """A multilayer perceptron of ``ScalarNeuron`` s: ``sizes = [n_in, h_1, ..., n_out]``,
-    ``activation`` on the hidden layers and a linear output layer. ``mlp(x)`` maps one example
-    (a sequence of ``n_in`` numbers) to a list of ``n_out`` Values; ``forward_array(X)`` computes
-    the same function for a batch ``X: (batch, n_in)`` with NumPy, returning (batch, n_out).
+    """A multilayer perceptron of ``ScalarNeuron`` s: ``sizes = [n_in, h_1, ...,
+    n_out]``,
+    ``activation`` on the hidden layers and a linear output layer. ``mlp(x)`` maps one
+    example
+    (a sequence of ``n_in`` numbers) to a list of ``n_out`` Values; ``forward_array(X)``
+    computes
+    the same function for a batch ``X: (batch, n_in)`` with NumPy, returning (batch,
+    n_out).
     Gradients accumulate in the parameters' ``.grad``; ``zero_grad()`` resets them."""
 
-    def __init__(self, sizes: Sequence[int], rng: np.random.Generator, activation: str = "tanh") -> None:
+    def __init__(
+        self, sizes: Sequence[int], rng: np.random.Generator, activation: str = "tanh"
+    ) -> None:
         sizes = [int(s) for s in sizes]
         if len(sizes) < 2 or min(sizes) < 1:
-            raise ValueError(f"sizes must list at least two positive layer widths; got {sizes}")
+            raise ValueError(
+                f"sizes must list at least two positive layer widths; got {sizes}"
+            )
         self.sizes = sizes
         self.activation = activation
-        self.layers = [[ScalarNeuron(sizes[k], rng, activation if k < len(sizes) - 2 else "linear")
-                        for _ in range(sizes[k + 1])] for k in range(len(sizes) - 1)]
+        self.layers = [
+            [
+                ScalarNeuron(
+                    sizes[k], rng, activation if k < len(sizes) - 2 else "linear"
+                )
+                for _ in range(sizes[k + 1])
+            ]
+            for k in range(len(sizes) - 1)
+        ]
 
     def __call__(self, x: Sequence[Any]) -> list[Value]:
         h: list[Any] = list(x)
@@ -320,7 +426,9 @@ class ScalarMLP:
 
     def parameters(self) -> list[Value]:
         """Every weight and bias, layer by layer."""
-        return [p for layer in self.layers for neuron in layer for p in neuron.parameters()]
+        return [
+            p for layer in self.layers for neuron in layer for p in neuron.parameters()
+        ]
 
     def zero_grad(self) -> None:
         """Reset the gradient of every parameter to 0."""
@@ -333,17 +441,28 @@ class ScalarMLP:
             p.data -= lr * p.grad
 
     def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The parameters as arrays: one ``(W, b)`` per layer, ``W: (n_in, n_out)``, ``b: (n_out,)``."""
-        return [(np.array([[w.data for w in n.w] for n in layer]).T, np.array([n.b.data for n in layer]))
-                for layer in self.layers]
+        """The parameters as arrays: one ``(W, b)`` per layer, ``W: (n_in, n_out)``,
+        ``b: (n_out,)``."""
+        return [
+            (
+                np.array([[w.data for w in n.w] for n in layer]).T,
+                np.array([n.b.data for n in layer]),
+            )
+            for layer in self.layers
+        ]
 
     def forward_array(self, X: np.ndarray) -> np.ndarray:
-        """The network's outputs for a batch, vectorized: ``X: (batch, n_in)`` -> (batch, n_out)."""
+        """The network's outputs for a batch, vectorized: ``X: (batch, n_in)`` ->
+        (batch, n_out)."""
         X = as_float_array(X, "X", ndim=2, shape_hint="(batch, n_in)")
         if X.shape[1] != self.sizes[0]:
             raise ValueError(f"X must have {self.sizes[0]} columns; got {X.shape[1]}")
-        phi = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
-               "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)), "linear": lambda z: z}[self.activation]
+        phi = {
+            "tanh": np.tanh,
+            "relu": lambda z: np.maximum(z, 0.0),
+            "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
+            "linear": lambda z: z,
+        }[self.activation]
         H = X
         params = self.weights()
         for k, (W, b) in enumerate(params):
@@ -353,15 +472,19 @@ class ScalarMLP:
         return H
 
 
-# --- forward mode ------------------------------------------------------------------------------
+# --- forward mode
+# ------------------------------------------------------------------------------
 
 
 class Dual:
-    """A dual number ``val + dot * eps`` with eps^2 = 0: the value of an expression and its
+    """A dual number ``val + dot * eps`` with eps^2 = 0: the value of an expression and
+    its
     derivative along one direction, carried forward together.
 
-    The rules follow from eps^2 = 0: (a + a' eps)(b + b' eps) = ab + (a'b + ab') eps, and
-    f(a + a' eps) = f(a) + f'(a) a' eps for a smooth f. Supports the same operations as ``Value``.
+    The rules follow from eps^2 = 0: (a + a' eps)(b + b' eps) = ab + (a'b + ab') eps,
+    and
+    f(a + a' eps) = f(a) + f'(a) a' eps for a smooth f. Supports the same operations as
+    ``Value``.
     """
 
     __slots__ = ("val", "dot")
@@ -396,17 +519,25 @@ class Dual:
         o = Dual._lift(other)
         if o.val == 0.0:
             raise ValueError("division by zero: the divisor Dual has value 0.0")
-        return Dual(self.val / o.val, (self.dot * o.val - self.val * o.dot) / (o.val * o.val))
+        return Dual(
+            self.val / o.val, (self.dot * o.val - self.val * o.dot) / (o.val * o.val)
+        )
 
     def __pow__(self, c: Any) -> Dual:
         if isinstance(c, Dual):
             raise ValueError("the exponent must be a constant real number; got a Dual")
         c = _real(c, "exponent")
         if self.val == 0.0 and c < 0:
-            raise ValueError(f"0 ** {c} is undefined: the base is 0.0 and the exponent negative")
+            raise ValueError(
+                f"0 ** {c} is undefined: the base is 0.0 and the exponent negative"
+            )
         if self.val < 0 and not float(c).is_integer():
-            raise ValueError(f"a negative base ({self.val}) needs an integer exponent; got {c}")
-        return Dual(self.val ** c, (c * self.val ** (c - 1) if c != 0 else 0.0) * self.dot)
+            raise ValueError(
+                f"a negative base ({self.val}) needs an integer exponent; got {c}"
+            )
+        return Dual(
+            self.val**c, (c * self.val ** (c - 1) if c != 0 else 0.0) * self.dot
+        )
 
     def __radd__(self, other: Any) -> Dual:
         return self + other
@@ -447,9 +578,13 @@ class Dual:
         return Dual(max(self.val, 0.0), self.dot if self.val > 0 else 0.0)
 
 
-def grad_forward_mode(f: Callable[..., Any], x: Iterable[float]) -> tuple[float, np.ndarray]:
-    """Value and gradient of a scalar ``f(x_1, ..., x_n)`` by forward mode: n passes, pass j
-    seeding ``dot = 1`` on x_j and 0 elsewhere. ``x``: n numbers; returns (f(x), (n,) gradient)."""
+def grad_forward_mode(
+    f: Callable[..., Any], x: Iterable[float]
+) -> tuple[float, np.ndarray]:
+    """Value and gradient of a scalar ``f(x_1, ..., x_n)`` by forward mode: n passes,
+    pass j
+    seeding ``dot = 1`` on x_j and 0 elsewhere. ``x``: n numbers; returns (f(x), (n,)
+    gradient)."""
     xs = [_real(v, "x") for v in x]
     if not xs:
         raise ValueError("x must hold at least one number; got none")
@@ -461,9 +596,13 @@ def grad_forward_mode(f: Callable[..., Any], x: Iterable[float]) -> tuple[float,
     return val, grad
 
 
-def grad_reverse_mode(f: Callable[..., Any], x: Iterable[float]) -> tuple[float, np.ndarray]:
-    """Value and gradient of a scalar ``f(x_1, ..., x_n)`` by reverse mode: one forward pass that
-    records the graph and one backward pass. ``x``: n numbers; returns (f(x), (n,) gradient)."""
+def grad_reverse_mode(
+    f: Callable[..., Any], x: Iterable[float]
+) -> tuple[float, np.ndarray]:
+    """Value and gradient of a scalar ``f(x_1, ..., x_n)`` by reverse mode: one forward
+    pass that
+    records the graph and one backward pass. ``x``: n numbers; returns (f(x), (n,)
+    gradient)."""
     xs = [Value(_real(v, "x")) for v in x]
     if not xs:
         raise ValueError("x must hold at least one number; got none")

@@ -1,9 +1,10 @@
-"""Learning to learn (Part VIII): architecture search, meta-learning, transfer and self-supervision."""
+"""Learning to learn (Part VIII): architecture search, meta-learning, transfer and
+self-supervision."""
 
-from .nas import *  # noqa: F403
-from .meta import *  # noqa: F403
-from .contrastive import *  # noqa: F403
-from .transfer import *  # noqa: F403
+from .nas import *
+from .meta import *
+from .contrastive import *
+from .transfer import *
 from . import nas, meta, contrastive, transfer
 
 __all__ = [

@@ -1,9 +1,9 @@
 """Metrics for classification, regression and calibration."""
 
-from .classification import *  # noqa: F403
-from .generative import *  # noqa: F403
-from .text import *  # noqa: F403
-from .ranking import *  # noqa: F403
+from .classification import *
+from .generative import *
+from .text import *
+from .ranking import *
 from . import classification, generative, text, ranking
 
 __all__ = [

@@ -1,14 +1,22 @@
-"""Evaluation metrics for classifiers and regressors. Derived in :doc:`/book/training/evaluation`.
+"""Evaluation metrics for classifiers and regressors. Derived in
+:doc:`/book/training/evaluation`.
 
-Classification metrics take integer labels ``y_true``, ``y_pred`` of shape (n,); the ranking
-metrics (ROC, precision-recall) take binary labels ``y_true`` in {0, 1} and real ``scores`` of
-shape (n,), larger meaning "more likely positive", and handle tied scores exactly: a group of
-tied scores is one threshold, one point of the curve. Regression metrics take ``y_hat`` and ``y``
+Classification metrics take integer labels ``y_true``, ``y_pred`` of shape (n,); the
+ranking
+metrics (ROC, precision-recall) take binary labels ``y_true`` in {0, 1} and real
+``scores`` of
+shape (n,), larger meaning "more likely positive", and handle tied scores exactly: a
+group of
+tied scores is one threshold, one point of the curve. Regression metrics take ``y_hat``
+and ``y``
 of shape (n,) or (n, n_out) and average over *every entry* (samples and outputs), as
-scikit-learn does; the training losses ``nnbook.mse`` / ``nnbook.mae`` instead *sum* over outputs
-and average over the batch, the form whose gradient a model uses. For one output the two agree.
+scikit-learn does; the training losses ``nnbook.mse`` / ``nnbook.mae`` instead *sum*
+over outputs
+and average over the batch, the form whose gradient a model uses. For one output the two
+agree.
 
-All functions are vectorized (sorting, cumulative sums, ``bincount``) and validate their input.
+All functions are vectorized (sorting, cumulative sums, ``bincount``) and validate their
+input.
 """
 
 from __future__ import annotations
@@ -20,29 +28,45 @@ import numpy as np
 from .._checks import as_float_array, check_labels, check_same_shape
 
 __all__ = [
-    "accuracy", "confusion_matrix", "precision_recall_f1",
-    "roc_curve", "roc_auc", "precision_recall_curve", "average_precision",
-    "mean_squared_error", "root_mean_squared_error", "mean_absolute_error", "r2_score",
-    "reliability_curve", "expected_calibration_error",
+    "accuracy",
+    "confusion_matrix",
+    "precision_recall_f1",
+    "roc_curve",
+    "roc_auc",
+    "precision_recall_curve",
+    "average_precision",
+    "mean_squared_error",
+    "root_mean_squared_error",
+    "mean_absolute_error",
+    "r2_score",
+    "reliability_curve",
+    "expected_calibration_error",
 ]
 
 
-# --- labels ------------------------------------------------------------------------------------
+# --- labels
+# ------------------------------------------------------------------------------------
 
 
 def _label_pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
     t = np.asarray(y_true)
     if t.ndim != 1:
-        raise ValueError(f"y_true must be a 1-D array of integer labels; got shape {t.shape}")
+        raise ValueError(
+            f"y_true must be a 1-D array of integer labels; got shape {t.shape}"
+        )
     if t.size == 0:
         raise ValueError("y_true must not be empty; got shape (0,)")
     t = check_labels(t, t.shape[0], name="y_true")
     p = np.asarray(y_pred)
     if p.shape != t.shape:
-        raise ValueError(f"y_true and y_pred must have the same length; got shapes {t.shape} and {p.shape}")
+        raise ValueError(
+            f"y_true and y_pred must have the same length; got shapes {t.shape} and {p.shape}"
+        )
     p = check_labels(p, t.shape[0], name="y_pred")
     if min(t.min(), p.min()) < 0:
-        raise ValueError("labels must be non-negative integers 0, 1, ..., n_classes - 1; got a negative label")
+        raise ValueError(
+            "labels must be non-negative integers 0, 1, ..., n_classes - 1; got a negative label"
+        )
     return t, p
 
 
@@ -54,45 +78,67 @@ def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.mean(t == p))
 
 
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None) -> np.ndarray:
-    """Counts C[i, j] = #{examples of true class i predicted as class j}, an (n_classes, n_classes)
+def confusion_matrix(
+    y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None
+) -> np.ndarray:
+    """Counts C[i, j] = #{examples of true class i predicted as class j}, an (n_classes,
+    n_classes)
     integer array: the diagonal holds the correct predictions, row sums the class sizes.
 
-    ``y_true``, ``y_pred``: (n,) labels in [0, n_classes); ``n_classes`` defaults to the largest
+    ``y_true``, ``y_pred``: (n,) labels in [0, n_classes); ``n_classes`` defaults to the
+    largest
     label + 1. Computed with one ``bincount`` of the pair codes n_classes * i + j."""
     t, p = _label_pair(y_true, y_pred)
     k = int(max(t.max(), p.max())) + 1 if n_classes is None else int(n_classes)
     if k < 1 or max(t.max(), p.max()) >= k:
-        raise ValueError(f"labels must lie in [0, n_classes) with n_classes={k}; "
-                         f"got a largest label of {max(t.max(), p.max())}")
+        raise ValueError(
+            f"labels must lie in [0, n_classes) with n_classes={k}; "
+            f"got a largest label of {max(t.max(), p.max())}"
+        )
     return np.bincount(k * t + p, minlength=k * k).reshape(k, k)
 
 
-def precision_recall_f1(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None,
-                        average: str | None = None) -> tuple[Any, Any, Any]:
-    """Precision TP/(TP+FP), recall TP/(TP+FN) and F1 = 2PR/(P+R) from the confusion matrix.
+def precision_recall_f1(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    n_classes: int | None = None,
+    average: str | None = None,
+) -> tuple[Any, Any, Any]:
+    """Precision TP/(TP+FP), recall TP/(TP+FN) and F1 = 2PR/(P+R) from the confusion
+    matrix.
 
-    For class c: TP = C[c, c], FP = column sum - TP, FN = row sum - TP. A ratio whose denominator
+    For class c: TP = C[c, c], FP = column sum - TP, FN = row sum - TP. A ratio whose
+    denominator
     is 0 is taken as 0. ``average``:
 
     * ``None``: three arrays of shape (n_classes,), one entry per class;
-    * ``"macro"``: the unweighted mean over classes of each per-class score (F1 averaged, not
+    * ``"macro"``: the unweighted mean over classes of each per-class score (F1
+    averaged, not
       recomputed from the averaged P and R);
     * ``"weighted"``: the mean weighted by class support (row sums);
-    * ``"micro"``: pool TP, FP and FN over classes first; for single-label data all three equal
+    * ``"micro"``: pool TP, FP and FN over classes first; for single-label data all
+    three equal
       the accuracy.
     """
     if average not in (None, "macro", "micro", "weighted"):
-        raise ValueError(f"average must be None, 'macro', 'micro' or 'weighted'; got {average!r}")
+        raise ValueError(
+            f"average must be None, 'macro', 'micro' or 'weighted'; got {average!r}"
+        )
     C = confusion_matrix(y_true, y_pred, n_classes).astype(np.float64)
     tp = np.diag(C)
     predicted, actual = C.sum(axis=0), C.sum(axis=1)
     if average == "micro":
-        tp, predicted, actual = tp.sum(keepdims=True), predicted.sum(keepdims=True), actual.sum(keepdims=True)
+        tp, predicted, actual = (
+            tp.sum(keepdims=True),
+            predicted.sum(keepdims=True),
+            actual.sum(keepdims=True),
+        )
     precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
     recall = np.divide(tp, actual, out=np.zeros_like(tp), where=actual > 0)
     denom = precision + recall
-    f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(tp), where=denom > 0)
+    f1 = np.divide(
+        2 * precision * recall, denom, out=np.zeros_like(tp), where=denom > 0
+    )
     if average is None:
         return precision, recall, f1
     if average == "micro":
@@ -101,38 +147,56 @@ def precision_recall_f1(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int |
     return float(w @ precision), float(w @ recall), float(w @ f1)
 
 
-# --- ranking metrics ----------------------------------------------------------------------------
+# --- ranking metrics
+# ----------------------------------------------------------------------------
 
 
-def _binary_scores(y_true: Any, scores: Any, both_classes: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def _binary_scores(
+    y_true: Any, scores: Any, both_classes: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     s = as_float_array(scores, "scores", ndim=1, shape_hint="(n,)")
     t = np.asarray(y_true)
     if t.shape != s.shape:
-        raise ValueError(f"y_true and scores must have the same length; got shapes {t.shape} and {s.shape}")
+        raise ValueError(
+            f"y_true and scores must have the same length; got shapes {t.shape} and {s.shape}"
+        )
     t = check_labels(t, s.shape[0], n_classes=2, name="y_true")
     if both_classes and (t.min() == t.max()):
-        raise ValueError(f"y_true must contain both classes 0 and 1 for a ranking metric; got only class {t[0]}")
+        raise ValueError(
+            f"y_true must contain both classes 0 and 1 for a ranking metric; got only class {t[0]}"
+        )
     return t, s
 
 
-def _cumulative_counts(y_true: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """True and false positives when predicting "positive" for score >= each distinct threshold,
+def _cumulative_counts(
+    y_true: np.ndarray, scores: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """True and false positives when predicting "positive" for score >= each distinct
+    threshold,
     thresholds in decreasing order."""
     order = np.argsort(-scores, kind="stable")
     s, t = scores[order], y_true[order]
-    last = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]  # last index of each group of tied scores
+    last = np.r_[
+        np.flatnonzero(np.diff(s)), len(s) - 1
+    ]  # last index of each group of tied scores
     tps = np.cumsum(t)[last].astype(np.float64)
     fps = (last + 1) - tps
     return tps, fps, s[last]
 
 
-def roc_curve(y_true: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Receiver operating characteristic: false-positive rate FP/N against true-positive rate TP/P
+def roc_curve(
+    y_true: np.ndarray, scores: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Receiver operating characteristic: false-positive rate FP/N against true-positive
+    rate TP/P
     as the threshold falls through every distinct score.
 
-    ``y_true``: (n,) in {0, 1} with both classes present; ``scores``: (n,). Returns ``fpr``,
-    ``tpr`` and ``thresholds``, each of shape (m + 1,) for m distinct scores: the curve starts
-    at (0, 0) with threshold +inf and ends at (1, 1). Tied scores form one point, so the curve
+    ``y_true``: (n,) in {0, 1} with both classes present; ``scores``: (n,). Returns
+    ``fpr``,
+    ``tpr`` and ``thresholds``, each of shape (m + 1,) for m distinct scores: the curve
+    starts
+    at (0, 0) with threshold +inf and ends at (1, 1). Tied scores form one point, so the
+    curve
     joins them by a straight (diagonal) segment."""
     t, s = _binary_scores(y_true, scores)
     tps, fps, thr = _cumulative_counts(t, s)
@@ -142,12 +206,15 @@ def roc_curve(y_true: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def roc_auc(y_true: np.ndarray, scores: np.ndarray, method: str = "trapezoid") -> float:
-    """Area under the ROC curve, equal to P(score of a random positive > score of a random
+    """Area under the ROC curve, equal to P(score of a random positive > score of a
+    random
     negative) + 1/2 P(tie).
 
     ``method="trapezoid"`` integrates the curve of ``roc_curve`` by the trapezoid rule;
-    ``method="rank"`` uses the Mann-Whitney form (R_+ - P(P+1)/2) / (P N), where R_+ is the sum
-    of the (tie-averaged) ranks of the positives. The two agree to rounding. ``y_true``: (n,) in
+    ``method="rank"`` uses the Mann-Whitney form (R_+ - P(P+1)/2) / (P N), where R_+ is
+    the sum
+    of the (tie-averaged) ranks of the positives. The two agree to rounding. ``y_true``:
+    (n,) in
     {0, 1} with both classes; ``scores``: (n,)."""
     if method not in ("trapezoid", "rank"):
         raise ValueError(f"method must be 'trapezoid' or 'rank'; got {method!r}")
@@ -163,31 +230,42 @@ def roc_auc(y_true: np.ndarray, scores: np.ndarray, method: str = "trapezoid") -
     return float((ranks[t == 1].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
-def precision_recall_curve(y_true: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Precision TP/(TP+FP) and recall TP/P as the threshold falls through every distinct score.
+def precision_recall_curve(
+    y_true: np.ndarray, scores: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision TP/(TP+FP) and recall TP/P as the threshold falls through every
+    distinct score.
 
     ``y_true``: (n,) in {0, 1} with at least one positive; ``scores``: (n,). Returns
-    ``precision`` and ``recall`` of shape (m + 1,) and ``thresholds`` of shape (m,), thresholds
-    decreasing: the first point (recall 0, precision 1) belongs to no threshold, point i + 1 to
-    predicting positive when score >= thresholds[i]. (scikit-learn lists the same points in
+    ``precision`` and ``recall`` of shape (m + 1,) and ``thresholds`` of shape (m,),
+    thresholds
+    decreasing: the first point (recall 0, precision 1) belongs to no threshold, point i
+    + 1 to
+    predicting positive when score >= thresholds[i]. (scikit-learn lists the same points
+    in
     the opposite order.)"""
     t, s = _binary_scores(y_true, scores, both_classes=False)
     if t.sum() == 0:
-        raise ValueError("y_true must contain at least one positive (1) for precision and recall; got none")
+        raise ValueError(
+            "y_true must contain at least one positive (1) for precision and recall; got none"
+        )
     tps, fps, thr = _cumulative_counts(t, s)
     return np.r_[1.0, tps / (tps + fps)], np.r_[0.0, tps / tps[-1]], thr
 
 
 def average_precision(y_true: np.ndarray, scores: np.ndarray) -> float:
-    """AP = sum_k (R_k - R_{k-1}) P_k over the thresholds in decreasing order: the precision at
+    """AP = sum_k (R_k - R_{k-1}) P_k over the thresholds in decreasing order: the
+    precision at
     each threshold weighted by the recall it adds, a step-function area under the
-    precision-recall curve without interpolation. ``y_true``: (n,) in {0, 1} with at least one
+    precision-recall curve without interpolation. ``y_true``: (n,) in {0, 1} with at
+    least one
     positive; ``scores``: (n,)."""
     precision, recall, _ = precision_recall_curve(y_true, scores)
     return float(np.sum(np.diff(recall) * precision[1:]))
 
 
-# --- regression -------------------------------------------------------------------------------
+# --- regression
+# -------------------------------------------------------------------------------
 
 
 def _regression_pair(y_hat: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -198,8 +276,10 @@ def _regression_pair(y_hat: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def mean_squared_error(y_hat: np.ndarray, y: np.ndarray) -> float:
-    """(1/(n d)) sum_{i,j} (y_hat_ij - y_ij)^2, the mean over every entry of ``y_hat``, ``y``:
-    (n,) or (n, d). Unlike the loss ``nnbook.mse`` (sum over outputs, mean over the batch), it
+    """(1/(n d)) sum_{i,j} (y_hat_ij - y_ij)^2, the mean over every entry of ``y_hat``,
+    ``y``:
+    (n,) or (n, d). Unlike the loss ``nnbook.mse`` (sum over outputs, mean over the
+    batch), it
     does not grow with the number of outputs d."""
     y_hat, y = _regression_pair(y_hat, y)
     return float(np.mean((y_hat - y) ** 2))
@@ -212,39 +292,53 @@ def root_mean_squared_error(y_hat: np.ndarray, y: np.ndarray) -> float:
 
 
 def mean_absolute_error(y_hat: np.ndarray, y: np.ndarray) -> float:
-    """(1/(n d)) sum_{i,j} |y_hat_ij - y_ij|, the mean over every entry; ``y_hat``, ``y``: (n,)
+    """(1/(n d)) sum_{i,j} |y_hat_ij - y_ij|, the mean over every entry; ``y_hat``,
+    ``y``: (n,)
     or (n, d). The loss ``nnbook.mae`` sums over outputs instead."""
     y_hat, y = _regression_pair(y_hat, y)
     return float(np.mean(np.abs(y_hat - y)))
 
 
 def r2_score(y_hat: np.ndarray, y: np.ndarray) -> float:
-    """Coefficient of determination R^2 = 1 - SS_res / SS_tot with SS_res = sum_i (y_i - y_hat_i)^2
-    and SS_tot = sum_i (y_i - mean(y))^2: 1 for a perfect fit, 0 for predicting the mean, negative
-    for anything worse. For (n, d) arrays the R^2 of each output is averaged. ``y_hat``, ``y``:
-    (n,) or (n, d) with n >= 2; an output of ``y`` with zero variance makes R^2 undefined."""
+    """Coefficient of determination R^2 = 1 - SS_res / SS_tot with SS_res = sum_i (y_i -
+    y_hat_i)^2
+    and SS_tot = sum_i (y_i - mean(y))^2: 1 for a perfect fit, 0 for predicting the
+    mean, negative
+    for anything worse. For (n, d) arrays the R^2 of each output is averaged. ``y_hat``,
+    ``y``:
+    (n,) or (n, d) with n >= 2; an output of ``y`` with zero variance makes R^2
+    undefined."""
     y_hat, y = _regression_pair(y_hat, y)
     if y.shape[0] < 2:
         raise ValueError(f"r2_score needs at least 2 samples; got {y.shape[0]}")
     ss_res = np.sum((y - y_hat) ** 2, axis=0)
     ss_tot = np.sum((y - y.mean(axis=0)) ** 2, axis=0)
     if np.any(ss_tot == 0):
-        raise ValueError("r2_score is undefined when y is constant (SS_tot = 0); got a constant target")
+        raise ValueError(
+            "r2_score is undefined when y is constant (SS_tot = 0); got a constant target"
+        )
     return float(np.mean(1.0 - ss_res / ss_tot))
 
 
-# --- calibration --------------------------------------------------------------------------------
+# --- calibration
+# --------------------------------------------------------------------------------
 
 
-def reliability_curve(y_true: np.ndarray, probs: np.ndarray, n_bins: int = 10
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Reliability diagram data: split [0, 1] into ``n_bins`` equal bins of predicted probability
-    and return, per bin, the mean predicted probability, the observed frequency of class 1 and
-    the count (empty bins give NaN for the first two). A calibrated classifier has frequency =
+def reliability_curve(
+    y_true: np.ndarray, probs: np.ndarray, n_bins: int = 10
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reliability diagram data: split [0, 1] into ``n_bins`` equal bins of predicted
+    probability
+    and return, per bin, the mean predicted probability, the observed frequency of class
+    1 and
+    the count (empty bins give NaN for the first two). A calibrated classifier has
+    frequency =
     confidence. ``y_true``: (n,) in {0, 1}; ``probs``: (n,) in [0, 1]."""
     t, p = _binary_scores(y_true, probs, both_classes=False)
     if p.min() < 0 or p.max() > 1:
-        raise ValueError(f"probs must lie in [0, 1]; got values from {p.min()} to {p.max()}")
+        raise ValueError(
+            f"probs must lie in [0, 1]; got values from {p.min()} to {p.max()}"
+        )
     if int(n_bins) < 1:
         raise ValueError(f"n_bins must be a positive integer; got {n_bins}")
     n_bins = int(n_bins)
@@ -252,13 +346,19 @@ def reliability_curve(y_true: np.ndarray, probs: np.ndarray, n_bins: int = 10
     counts = np.bincount(b, minlength=n_bins).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         confidence = np.bincount(b, weights=p, minlength=n_bins) / counts
-        frequency = np.bincount(b, weights=t.astype(np.float64), minlength=n_bins) / counts
+        frequency = (
+            np.bincount(b, weights=t.astype(np.float64), minlength=n_bins) / counts
+        )
     return confidence, frequency, counts.astype(np.int64)
 
 
-def expected_calibration_error(y_true: np.ndarray, probs: np.ndarray, n_bins: int = 10) -> float:
+def expected_calibration_error(
+    y_true: np.ndarray, probs: np.ndarray, n_bins: int = 10
+) -> float:
     """ECE = sum_b (n_b / n) |frequency_b - confidence_b| over the non-empty bins of
     ``reliability_curve``. ``y_true``: (n,) in {0, 1}; ``probs``: (n,) in [0, 1]."""
     confidence, frequency, counts = reliability_curve(y_true, probs, n_bins)
     keep = counts > 0
-    return float(np.sum(counts[keep] * np.abs(frequency[keep] - confidence[keep])) / counts.sum())
+    return float(
+        np.sum(counts[keep] * np.abs(frequency[keep] - confidence[keep])) / counts.sum()
+    )

@@ -1,13 +1,13 @@
 """Models assembled from the building blocks: linear classifiers (Part II)."""
 
-from .linear import *  # noqa: F403
-from .cnn import *  # noqa: F403
-from .transformer import *  # noqa: F403
-from .autoencoder import *  # noqa: F403
-from .vae import *  # noqa: F403
-from .gan import *  # noqa: F403
-from .diffusion import *  # noqa: F403
-from .gnn import *  # noqa: F403
+from .linear import *
+from .cnn import *
+from .transformer import *
+from .autoencoder import *
+from .vae import *
+from .gan import *
+from .diffusion import *
+from .gnn import *
 from . import linear, cnn, transformer, autoencoder, vae, gan, diffusion, gnn
 
 __all__ = [

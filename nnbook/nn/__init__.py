@@ -1,20 +1,36 @@
-"""Neural-network building blocks: the module system, layers, activations, losses, initialization, normalization and regularization."""
+"""Neural-network building blocks: the module system, layers, activations, losses,
+initialization, normalization and regularization."""
 
-from .module import *  # noqa: F403
-from .layers import *  # noqa: F403
-from .activations import *  # noqa: F403
-from .losses import *  # noqa: F403
-from .init import *  # noqa: F403
-from .normalization import *  # noqa: F403
-from .regularization import *  # noqa: F403
-from .embedding import *  # noqa: F403
-from .conv import *  # noqa: F403
-from .pooling import *  # noqa: F403
-from .recurrent import *  # noqa: F403
-from .attention import *  # noqa: F403
-from .ssm import *  # noqa: F403
-from .graph import *  # noqa: F403
-from . import module, layers, activations, losses, init, normalization, regularization, embedding, conv, pooling, recurrent, attention, ssm, graph
+from .module import *
+from .layers import *
+from .activations import *
+from .losses import *
+from .init import *
+from .normalization import *
+from .regularization import *
+from .embedding import *
+from .conv import *
+from .pooling import *
+from .recurrent import *
+from .attention import *
+from .ssm import *
+from .graph import *
+from . import (
+    module,
+    layers,
+    activations,
+    losses,
+    init,
+    normalization,
+    regularization,
+    embedding,
+    conv,
+    pooling,
+    recurrent,
+    attention,
+    ssm,
+    graph,
+)
 
 __all__ = [
     *module.__all__,

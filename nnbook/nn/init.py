@@ -1,34 +1,44 @@
 """Weight initialization schemes. Derived in :doc:`/book/mlp/initialization`.
 
 Every scheme returns a weight matrix ``W`` of shape ``(fan_in, fan_out)`` for the layer
-``Y = X W + b`` (``X``: (batch, fan_in)), drawn from the generator that is passed in. The schemes
+``Y = X W + b`` (``X``: (batch, fan_in)), drawn from the generator that is passed in.
+The schemes
 differ only in the variance of the entries:
 
-=====================  ===============================  =====================================
+=====================  ===============================
+=====================================
 scheme                 Var(W_ij)                        reference
-=====================  ===============================  =====================================
+=====================  ===============================
+=====================================
 ``xavier_*``           2 / (fan_in + fan_out)           Glorot and Bengio (2010)
 ``he_*``               2 / fan_in                       He, Zhang, Ren and Sun (2015)
-``lecun_normal``       1 / fan_in                       LeCun, Bottou, Orr and Mueller (1998)
-=====================  ===============================  =====================================
+``lecun_normal``       1 / fan_in                       LeCun, Bottou, Orr and Mueller
+(1998)
+=====================  ===============================
+=====================================
 
 A uniform distribution on ``[-a, a]`` has variance ``a^2 / 3``, so the uniform forms use
-``a = sqrt(3 Var)``: ``sqrt(6 / (fan_in + fan_out))`` for Xavier and ``sqrt(6 / fan_in)`` for He.
+``a = sqrt(3 Var)``: ``sqrt(6 / (fan_in + fan_out))`` for Xavier and ``sqrt(6 /
+fan_in)`` for He.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from .._checks import check_positive, check_rng
 
 __all__ = [
-    "zeros", "constant_init", "normal",
-    "xavier_uniform", "xavier_normal",
-    "he_uniform", "he_normal",
+    "zeros",
+    "constant_init",
+    "normal",
+    "xavier_uniform",
+    "xavier_normal",
+    "he_uniform",
+    "he_normal",
     "lecun_normal",
     "get_initializer",
 ]
@@ -40,22 +50,32 @@ Initializer = Callable[[int, int, np.random.Generator, type], np.ndarray]
 def _fans(fan_in: int, fan_out: int) -> tuple[int, int]:
     fi, fo = int(fan_in), int(fan_out)
     if fi != fan_in or fo != fan_out or fi < 1 or fo < 1:
-        raise ValueError(f"fan_in and fan_out must be positive integers; got fan_in={fan_in!r}, fan_out={fan_out!r}")
+        raise ValueError(
+            f"fan_in and fan_out must be positive integers; got fan_in={fan_in!r}, fan_out={fan_out!r}"
+        )
     return fi, fo
 
 
 def _dtype(dtype: type | np.dtype) -> np.dtype:
     dt = np.dtype(dtype)
     if dt.kind != "f":
-        raise ValueError(f"dtype must be a floating-point type such as np.float32 or np.float64; got {dt}")
+        raise ValueError(
+            f"dtype must be a floating-point type such as np.float32 or np.float64; got {dt}"
+        )
     return dt
 
 
-def zeros(fan_in: int, fan_out: int, rng: np.random.Generator | None = None,
-          dtype: type | np.dtype = np.float64) -> np.ndarray:
-    """All-zero weights, Var(W_ij) = 0. Every hidden unit then computes the same function and
+def zeros(
+    fan_in: int,
+    fan_out: int,
+    rng: np.random.Generator | None = None,
+    dtype: type | np.dtype = np.float64,
+) -> np.ndarray:
+    """All-zero weights, Var(W_ij) = 0. Every hidden unit then computes the same
+    function and
     receives the same gradient, so they never become different (shown in
-    :doc:`/book/mlp/initialization`). ``rng`` is accepted for a uniform signature and unused.
+    :doc:`/book/mlp/initialization`). ``rng`` is accepted for a uniform signature and
+    unused.
 
     Returns ``W``: (fan_in, fan_out).
     """
@@ -63,10 +83,17 @@ def zeros(fan_in: int, fan_out: int, rng: np.random.Generator | None = None,
     return np.zeros((fi, fo), dtype=_dtype(dtype))
 
 
-def constant_init(fan_in: int, fan_out: int, rng: np.random.Generator | None = None,
-             dtype: type | np.dtype = np.float64, value: float = 0.1) -> np.ndarray:
-    """Every weight equal to ``value``, Var(W_ij) = 0: symmetric like :func:`zeros`, so the
-    hidden units stay identical. (Named ``constant_init`` because :func:`nnbook.schedules.constant`
+def constant_init(
+    fan_in: int,
+    fan_out: int,
+    rng: np.random.Generator | None = None,
+    dtype: type | np.dtype = np.float64,
+    value: float = 0.1,
+) -> np.ndarray:
+    """Every weight equal to ``value``, Var(W_ij) = 0: symmetric like :func:`zeros`, so
+    the
+    hidden units stay identical. (Named ``constant_init`` because
+    :func:`nnbook.schedules.constant`
     is the constant learning rate.) Returns ``W``: (fan_in, fan_out)."""
     fi, fo = _fans(fan_in, fan_out)
     if not math.isfinite(value):
@@ -74,10 +101,16 @@ def constant_init(fan_in: int, fan_out: int, rng: np.random.Generator | None = N
     return np.full((fi, fo), value, dtype=_dtype(dtype))
 
 
-def normal(shape: tuple[int, ...], std: float, rng: np.random.Generator,
-           dtype: type | np.dtype = np.float64) -> np.ndarray:
-    """Independent N(0, std^2) entries, Var(W_ij) = std^2, for any ``shape``: the "small random
-    numbers" initialization used before variance-preserving schemes (std = 0.01 is typical)."""
+def normal(
+    shape: tuple[int, ...],
+    std: float,
+    rng: np.random.Generator,
+    dtype: type | np.dtype = np.float64,
+) -> np.ndarray:
+    """Independent N(0, std^2) entries, Var(W_ij) = std^2, for any ``shape``: the "small
+    random
+    numbers" initialization used before variance-preserving schemes (std = 0.01 is
+    typical)."""
     check_rng(rng)
     std = check_positive(std, "std", strict=False)
     shape = tuple(int(s) for s in np.atleast_1d(shape))
@@ -86,13 +119,19 @@ def normal(shape: tuple[int, ...], std: float, rng: np.random.Generator,
     return (std * rng.standard_normal(shape)).astype(_dtype(dtype), copy=False)
 
 
-def xavier_uniform(fan_in: int, fan_out: int, rng: np.random.Generator,
-                   dtype: type | np.dtype = np.float64) -> np.ndarray:
+def xavier_uniform(
+    fan_in: int,
+    fan_out: int,
+    rng: np.random.Generator,
+    dtype: type | np.dtype = np.float64,
+) -> np.ndarray:
     """Glorot/Xavier uniform: W_ij ~ U[-a, a], a = sqrt(6 / (fan_in + fan_out)), so that
     Var(W_ij) = a^2 / 3 = 2 / (fan_in + fan_out) (Glorot and Bengio, 2010).
 
-    The variance is the compromise between keeping the forward activations (fan_in Var = 1) and
-    the backward gradients (fan_out Var = 1) at constant variance. Returns ``W``: (fan_in, fan_out).
+    The variance is the compromise between keeping the forward activations (fan_in Var =
+    1) and
+    the backward gradients (fan_out Var = 1) at constant variance. Returns ``W``:
+    (fan_in, fan_out).
     """
     check_rng(rng)
     fi, fo = _fans(fan_in, fan_out)
@@ -100,18 +139,28 @@ def xavier_uniform(fan_in: int, fan_out: int, rng: np.random.Generator,
     return rng.uniform(-a, a, size=(fi, fo)).astype(_dtype(dtype), copy=False)
 
 
-def xavier_normal(fan_in: int, fan_out: int, rng: np.random.Generator,
-                  dtype: type | np.dtype = np.float64) -> np.ndarray:
-    """Glorot/Xavier normal: W_ij ~ N(0, 2 / (fan_in + fan_out)). Returns ``W``: (fan_in, fan_out)."""
+def xavier_normal(
+    fan_in: int,
+    fan_out: int,
+    rng: np.random.Generator,
+    dtype: type | np.dtype = np.float64,
+) -> np.ndarray:
+    """Glorot/Xavier normal: W_ij ~ N(0, 2 / (fan_in + fan_out)). Returns ``W``:
+    (fan_in, fan_out)."""
     check_rng(rng)
     fi, fo = _fans(fan_in, fan_out)
     std = math.sqrt(2.0 / (fi + fo))
     return (std * rng.standard_normal((fi, fo))).astype(_dtype(dtype), copy=False)
 
 
-def he_uniform(fan_in: int, fan_out: int, rng: np.random.Generator,
-               dtype: type | np.dtype = np.float64) -> np.ndarray:
-    """He/Kaiming uniform: W_ij ~ U[-a, a], a = sqrt(6 / fan_in), so Var(W_ij) = 2 / fan_in
+def he_uniform(
+    fan_in: int,
+    fan_out: int,
+    rng: np.random.Generator,
+    dtype: type | np.dtype = np.float64,
+) -> np.ndarray:
+    """He/Kaiming uniform: W_ij ~ U[-a, a], a = sqrt(6 / fan_in), so Var(W_ij) = 2 /
+    fan_in
     (He et al., 2015). Returns ``W``: (fan_in, fan_out)."""
     check_rng(rng)
     fi, fo = _fans(fan_in, fan_out)
@@ -119,12 +168,18 @@ def he_uniform(fan_in: int, fan_out: int, rng: np.random.Generator,
     return rng.uniform(-a, a, size=(fi, fo)).astype(_dtype(dtype), copy=False)
 
 
-def he_normal(fan_in: int, fan_out: int, rng: np.random.Generator,
-              dtype: type | np.dtype = np.float64) -> np.ndarray:
+def he_normal(
+    fan_in: int,
+    fan_out: int,
+    rng: np.random.Generator,
+    dtype: type | np.dtype = np.float64,
+) -> np.ndarray:
     """He/Kaiming normal: W_ij ~ N(0, 2 / fan_in) (He et al., 2015).
 
-    A ReLU passes on half of the second moment of a symmetric input, E[relu(z)^2] = Var(z) / 2;
-    the factor 2 restores it, so the activations keep their scale through a deep ReLU network.
+    A ReLU passes on half of the second moment of a symmetric input, E[relu(z)^2] =
+    Var(z) / 2;
+    the factor 2 restores it, so the activations keep their scale through a deep ReLU
+    network.
     Returns ``W``: (fan_in, fan_out).
     """
     check_rng(rng)
@@ -133,10 +188,16 @@ def he_normal(fan_in: int, fan_out: int, rng: np.random.Generator,
     return (std * rng.standard_normal((fi, fo))).astype(_dtype(dtype), copy=False)
 
 
-def lecun_normal(fan_in: int, fan_out: int, rng: np.random.Generator,
-                 dtype: type | np.dtype = np.float64) -> np.ndarray:
-    """LeCun normal: W_ij ~ N(0, 1 / fan_in), the forward condition alone (LeCun et al., 1998);
-    right for tanh-like units near the origin and for SELU. Returns ``W``: (fan_in, fan_out)."""
+def lecun_normal(
+    fan_in: int,
+    fan_out: int,
+    rng: np.random.Generator,
+    dtype: type | np.dtype = np.float64,
+) -> np.ndarray:
+    """LeCun normal: W_ij ~ N(0, 1 / fan_in), the forward condition alone (LeCun et al.,
+    1998);
+    right for tanh-like units near the origin and for SELU. Returns ``W``: (fan_in,
+    fan_out)."""
     check_rng(rng)
     fi, fo = _fans(fan_in, fan_out)
     std = math.sqrt(1.0 / fi)
@@ -162,12 +223,17 @@ _BY_NAME: dict[str, Initializer] = {
 
 
 def get_initializer(init: str | Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
-    """The scheme called ``init`` ("he", "he_uniform", "xavier", "xavier_normal", "lecun",
-    "zeros", ...; "xavier" and "glorot" are the uniform form, "he" and "kaiming" the normal
-    form), or ``init`` itself when it is already a callable ``(fan_in, fan_out, rng, dtype) -> W``."""
+    """The scheme called ``init`` ("he", "he_uniform", "xavier", "xavier_normal",
+    "lecun",
+    "zeros", ...; "xavier" and "glorot" are the uniform form, "he" and "kaiming" the
+    normal
+    form), or ``init`` itself when it is already a callable ``(fan_in, fan_out, rng,
+    dtype) -> W``."""
     if callable(init):
         return init
     key = str(init).lower()
     if key not in _BY_NAME:
-        raise ValueError(f"init must be one of {sorted(_BY_NAME)} or a callable; got {init!r}")
+        raise ValueError(
+            f"init must be one of {sorted(_BY_NAME)} or a callable; got {init!r}"
+        )
     return _BY_NAME[key]

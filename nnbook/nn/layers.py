@@ -10,7 +10,7 @@ those functions.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -21,7 +21,15 @@ from .module import Module
 
 __all__ = [
     "Dense",
-    "Identity", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "GELU", "SiLU", "Softplus",
+    "Identity",
+    "ReLU",
+    "LeakyReLU",
+    "Sigmoid",
+    "Tanh",
+    "ELU",
+    "GELU",
+    "SiLU",
+    "Softplus",
 ]
 
 
@@ -41,9 +49,14 @@ class Dense(Module):
     ``b`` starts at 0. Derived in :doc:`/book/mlp/multilayer-perceptron`.
     """
 
-    def __init__(self, n_in: int, n_out: int, rng: np.random.Generator,
-                 init: str | Callable[..., np.ndarray] = "he",
-                 dtype: type | np.dtype = np.float64) -> None:
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        rng: np.random.Generator,
+        init: str | Callable[..., np.ndarray] = "he",
+        dtype: type | np.dtype = np.float64,
+    ) -> None:
         super().__init__()
         check_rng(rng)
         self.n_in = check_int(n_in, "n_in")
@@ -70,7 +83,8 @@ class Dense(Module):
         X = X.astype(W.dtype, copy=False)
         self._save(X)
         Y = X @ W
-        Y += b  # the bias broadcast over the rows, in place: no second (batch, n_out) array
+        # the bias broadcast over the rows, in place: no second (batch, n_out) array
+        Y += b
         return Y
 
     def backward(self, dY: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
@@ -82,8 +96,13 @@ class Dense(Module):
         expensive matmul of the backward pass."""
         X = self._saved()
         W = self.params["W"]
-        dY = self._check_dY(dY, X.shape[:-1] + (self.n_out,)).astype(W.dtype, copy=False)
-        X2, dY2 = X.reshape(-1, self.n_in), dY.reshape(-1, self.n_out)  # fold leading axes
+        dY = self._check_dY(dY, X.shape[:-1] + (self.n_out,)).astype(
+            W.dtype, copy=False
+        )
+        X2, dY2 = (
+            X.reshape(-1, self.n_in),
+            dY.reshape(-1, self.n_out),
+        )  # fold leading axes
         self.grads["W"] += X2.T @ dY2
         self.grads["b"] += dY2.sum(axis=0)
         return dY @ W.T if input_grad else None
@@ -107,7 +126,8 @@ class _Elementwise(Module):
         raise NotImplementedError
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        """Y = f(X) elementwise; caches X. Any shape; the output keeps shape and dtype."""
+        """Y = f(X) elementwise; caches X. Any shape; the output keeps shape and
+        dtype."""
         X = as_float_array(X, "X")
         self._save(X)
         return self._f(X)
@@ -122,7 +142,8 @@ class _Elementwise(Module):
 
 
 class Identity(_Elementwise):
-    """Y = X, dX = dY: a placeholder (e.g. the linear output of a regression network)."""
+    """Y = X, dX = dY: a placeholder (e.g. the linear output of a regression
+    network)."""
 
     def _f(self, Z: np.ndarray) -> np.ndarray:
         return Z

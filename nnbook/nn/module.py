@@ -6,7 +6,8 @@ Introduced in :doc:`/book/mlp/multilayer-perceptron`. The contract:
   ``self.grads`` (same names and shapes). Child modules are found automatically: every
   attribute that is a :class:`Module`, or a list/tuple of modules, is a child.
   :meth:`Module.named_parameters` walks the tree and yields dotted names such as
-  ``"encoder.0.W"``; a parameter reached twice (a shared or tied weight) is yielded once.
+  ``"encoder.0.W"``; a parameter reached twice (a shared or tied weight) is yielded
+  once.
 * **Gradients accumulate.** ``backward`` *adds* into ``grads``; :meth:`Module.zero_grad`
   resets them. The gradient of a weight used several times is then the sum of the
   chain rule over its uses.
@@ -58,11 +59,14 @@ def is_grad_enabled() -> bool:
 
 
 class Module:
-    """Base class of every layer, block and model: ``Y = f(X; params)`` with a backward pass.
+    """Base class of every layer, block and model: ``Y = f(X; params)`` with a backward
+    pass.
 
     Subclasses implement ``forward(*inputs)``, which calls :meth:`_save` with what the
-    backward pass needs, and ``backward(dY, input_grad=True)``, which calls :meth:`_saved`,
-    *adds* dL/dparams into ``self.grads`` and returns dL/dX. Own parameters are registered
+    backward pass needs, and ``backward(dY, input_grad=True)``, which calls
+    :meth:`_saved`,
+    *adds* dL/dparams into ``self.grads`` and returns dL/dX. Own parameters are
+    registered
     with :meth:`add_param`, non-trainable state with :meth:`add_buffer`.
     Derived in :doc:`/book/mlp/multilayer-perceptron`.
     """
@@ -74,25 +78,33 @@ class Module:
         self.training: bool = True
         self._caches: list[Any] = []
 
-    # --- registration --------------------------------------------------------------------
+    # --- registration
+    # --------------------------------------------------------------------
 
     def add_param(self, name: str, value: np.ndarray) -> np.ndarray:
-        """Register a trainable array under ``name`` with a zero gradient of its shape."""
+        """Register a trainable array under ``name`` with a zero gradient of its
+        shape."""
         arr = np.ascontiguousarray(value)
         if arr.dtype.kind != "f":
-            raise TypeError(f"parameter {name!r} must be a floating array; got {arr.dtype}")
+            raise TypeError(
+                f"parameter {name!r} must be a floating array; got {arr.dtype}"
+            )
         if not np.isfinite(arr).all():
-            raise ValueError(f"parameter {name!r} must be finite; got NaN or inf values")
+            raise ValueError(
+                f"parameter {name!r} must be finite; got NaN or inf values"
+            )
         self.params[name] = arr
         self.grads[name] = np.zeros_like(arr)
         return arr
 
     def add_buffer(self, name: str, value: np.ndarray) -> np.ndarray:
-        """Register a non-trainable array (saved by :meth:`state_dict`, never updated)."""
+        """Register a non-trainable array (saved by :meth:`state_dict`, never
+        updated)."""
         self.buffers[name] = np.ascontiguousarray(value)
         return self.buffers[name]
 
-    # --- the tree ------------------------------------------------------------------------
+    # --- the tree
+    # ------------------------------------------------------------------------
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """Direct children: attributes that are modules, or lists/tuples of modules
@@ -102,8 +114,10 @@ class Module:
                 continue
             if isinstance(value, Module):
                 yield name, value
-            elif isinstance(value, (list, tuple)) and value and all(
-                isinstance(c, Module) for c in value
+            elif (
+                isinstance(value, (list, tuple))
+                and value
+                and all(isinstance(c, Module) for c in value)
             ):
                 for i, child in enumerate(value):
                     yield f"{name}.{i}", child
@@ -142,7 +156,8 @@ class Module:
             yield name, m.grads[key]
 
     def parameters(self) -> dict[str, np.ndarray]:
-        """All trainable arrays by dotted name: the module's own arrays, not copies, so an
+        """All trainable arrays by dotted name: the module's own arrays, not copies, so
+        an
         optimizer that updates them in place updates the model."""
         return dict(self.named_parameters())
 
@@ -172,7 +187,8 @@ class Module:
         for _, m in self.named_modules():
             m._caches.clear()
 
-    # --- modes -------------------------------------------------------------------------
+    # --- modes
+    # -------------------------------------------------------------------------
 
     def train(self, mode: bool = True) -> Module:
         """Set ``training = mode`` on this module and every descendant; returns self."""
@@ -185,7 +201,8 @@ class Module:
         """Evaluation mode for the whole tree (dropout off, running statistics used)."""
         return self.train(False)
 
-    # --- saving ------------------------------------------------------------------------
+    # --- saving
+    # ------------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of every parameter and buffer, by dotted name."""
@@ -200,7 +217,10 @@ class Module:
         own = {n: a for n, a, _, _ in self._named("params")}
         own.update({n: a for n, a, _, _ in self._named("buffers")})
         if set(state) != set(own):
-            missing, extra = sorted(set(own) - set(state)), sorted(set(state) - set(own))
+            missing, extra = (
+                sorted(set(own) - set(state)),
+                sorted(set(state) - set(own)),
+            )
             raise ValueError(
                 f"state must hold exactly the module's arrays; missing {missing}, "
                 f"unexpected {extra}"
@@ -212,10 +232,13 @@ class Module:
                     f"state[{name!r}] must have shape {arr.shape}; got {new.shape}"
                 )
             if new.dtype.kind == "f" and not np.isfinite(new).all():
-                raise ValueError(f"state[{name!r}] must be finite; got NaN or inf values")
+                raise ValueError(
+                    f"state[{name!r}] must be finite; got NaN or inf values"
+                )
             arr[...] = new
 
-    # --- the two passes ----------------------------------------------------------------
+    # --- the two passes
+    # ----------------------------------------------------------------
 
     def forward(self, *inputs: Any) -> Any:
         """Compute the output, calling :meth:`_save` with what backward needs."""
@@ -273,9 +296,11 @@ Layer = Module
 
 
 class Sequential(Module):
-    """Modules applied in order: Y = f_L(... f_2(f_1(X))). Children are named "0", "1", ...
+    """Modules applied in order: Y = f_L(... f_2(f_1(X))). Children are named "0", "1",
+    ...
 
-    The backward pass hands dL/dY to the last module, its dL/dX to the one before, and so
+    The backward pass hands dL/dY to the last module, its dL/dX to the one before, and
+    so
     on: the chain rule, one module at a time. Derived in
     :doc:`/book/mlp/multilayer-perceptron`.
     """
@@ -319,7 +344,8 @@ class Sequential(Module):
         """Multiply-adds of one example's forward pass through the matrix products:
         the sum of ``flops_per_example`` over the modules that report one.
 
-        The backward pass costs about twice as much (dX = dY W^T and dW = X^T dY are each
+        The backward pass costs about twice as much (dX = dY W^T and dW = X^T dY are
+        each
         a product of the same size), so a training step costs about 3x this per example.
         Derived in :doc:`/book/mlp/multilayer-perceptron`.
         """

@@ -1,18 +1,23 @@
 """Optimizers, learning-rate schedules and gradient clipping (Part III).
 
-Every optimizer takes its parameters one way: ``opt.step(params, grads)``, two dicts with
+Every optimizer takes its parameters one way: ``opt.step(params, grads)``, two dicts
+with
 the same dotted names, as ``model.parameters()`` and ``model.gradients()`` return them.
 """
 
-from .base import *  # noqa: F403
-from .sgd import *  # noqa: F403
-from .adaptive import *  # noqa: F403
-from .wrappers import *  # noqa: F403
-from .schedules import *  # noqa: F403
-from .clipping import *  # noqa: F403
+from .base import *
+from .sgd import *
+from .adaptive import *
+from .wrappers import *
+from .schedules import *
+from .clipping import *
 from . import adaptive, base, clipping, schedules, sgd, wrappers
 
 __all__ = [
-    *base.__all__, *sgd.__all__, *adaptive.__all__, *wrappers.__all__,
-    *schedules.__all__, *clipping.__all__,
+    *base.__all__,
+    *sgd.__all__,
+    *adaptive.__all__,
+    *wrappers.__all__,
+    *schedules.__all__,
+    *clipping.__all__,
 ]

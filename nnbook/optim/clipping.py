@@ -1,7 +1,10 @@
-"""Gradient clipping, by value and by global norm. Derived in :doc:`/book/mlp/vanishing-gradients`.
+"""Gradient clipping, by value and by global norm. Derived in
+:doc:`/book/mlp/vanishing-gradients`.
 
-Gradients come as a dict ``{name: array}`` (what :meth:`nnbook.model.Sequential.gradients`
-returns). The functions never modify their input: they return new arrays under the same keys.
+Gradients come as a dict ``{name: array}`` (what
+:meth:`nnbook.model.Sequential.gradients`
+returns). The functions never modify their input: they return new arrays under the same
+keys.
 """
 
 from __future__ import annotations
@@ -18,10 +21,15 @@ __all__ = ["global_norm", "clip_by_value", "clip_by_global_norm"]
 
 def _grads(grads: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     if not isinstance(grads, Mapping):
-        raise ValueError(f"grads must be a dict of name -> array; got {type(grads).__name__}")
+        raise ValueError(
+            f"grads must be a dict of name -> array; got {type(grads).__name__}"
+        )
     if not grads:
         raise ValueError("grads must not be empty; got a dict with no arrays")
-    return {k: as_float_array(g, f"grads[{k!r}]", finite=False, allow_empty=True) for k, g in grads.items()}
+    return {
+        k: as_float_array(g, f"grads[{k!r}]", finite=False, allow_empty=True)
+        for k, g in grads.items()
+    }
 
 
 def global_norm(grads: Mapping[str, np.ndarray]) -> float:
@@ -31,10 +39,13 @@ def global_norm(grads: Mapping[str, np.ndarray]) -> float:
     return math.sqrt(sum(float(np.vdot(a, a)) for a in g.values()))
 
 
-def clip_by_value(grads: Mapping[str, np.ndarray], limit: float) -> dict[str, np.ndarray]:
+def clip_by_value(
+    grads: Mapping[str, np.ndarray], limit: float
+) -> dict[str, np.ndarray]:
     """Clip every entry to [-limit, limit]: g_i <- max(-limit, min(limit, g_i)).
 
-    Cheap, but it changes the direction of the gradient whenever some entries are clipped and
+    Cheap, but it changes the direction of the gradient whenever some entries are
+    clipped and
     others are not. Returns a new dict with arrays of the same shapes.
     """
     g = _grads(grads)
@@ -42,15 +53,20 @@ def clip_by_value(grads: Mapping[str, np.ndarray], limit: float) -> dict[str, np
     return {k: np.clip(a, -limit, limit) for k, a in g.items()}
 
 
-def clip_by_global_norm(grads: Mapping[str, np.ndarray], max_norm: float) -> tuple[dict[str, np.ndarray], float]:
+def clip_by_global_norm(
+    grads: Mapping[str, np.ndarray], max_norm: float
+) -> tuple[dict[str, np.ndarray], float]:
     """Rescale all gradients together when their global norm exceeds ``max_norm``
     (Pascanu, Mikolov and Bengio, 2013):
 
         g <- g * min(1, max_norm / ||g||).
 
-    The direction of the full gradient is kept; only its length is capped. Returns the new dict
-    and the norm *before* clipping (worth logging: spikes announce instability). A non-finite
-    norm is returned as it is, with the gradients unchanged, so a caller can detect divergence.
+    The direction of the full gradient is kept; only its length is capped. Returns the
+    new dict
+    and the norm *before* clipping (worth logging: spikes announce instability). A
+    non-finite
+    norm is returned as it is, with the gradients unchanged, so a caller can detect
+    divergence.
     """
     g = _grads(grads)
     max_norm = check_positive(max_norm, "max_norm")

@@ -1,8 +1,10 @@
-"""Stochastic gradient descent and momentum. Derived in :doc:`/book/training/optimizers`."""
+"""Stochastic gradient descent and momentum. Derived in
+:doc:`/book/training/optimizers`."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -19,17 +21,23 @@ class SGD(Optimizer):
     Derived in :doc:`/book/training/optimizers`.
     """
 
-    def __init__(self, lr: float, weight_decay: float = 0.0,
-                 decay: Callable[[str, np.ndarray], bool] = is_decayed) -> None:
+    def __init__(
+        self,
+        lr: float,
+        weight_decay: float = 0.0,
+        decay: Callable[[str, np.ndarray], bool] = is_decayed,
+    ) -> None:
         super().__init__(lr, weight_decay, decay)
 
-    def _update(self, name: str, p: np.ndarray, g: np.ndarray, st: dict[str, Any]) -> None:
+    def _update(
+        self, name: str, p: np.ndarray, g: np.ndarray, st: dict[str, Any]
+    ) -> None:
         g = self._grad_with_l2(p, g, st)
         buf = st.get("buf")
         if buf is None:
             buf = st["buf"] = np.empty_like(p)
         np.multiply(g, self.lr, out=buf)
-        p -= buf                                 # p = p - lr g
+        p -= buf  # p = p - lr g
 
 
 class Momentum(Optimizer):
@@ -41,14 +49,20 @@ class Momentum(Optimizer):
         p <- p - lr * v                    (heavy ball)
         p <- p - lr * (g + beta * v)       (Nesterov, Sutskever et al. 2013 form)
 
-    ``g`` includes ``weight_decay * p`` when ``weight_decay > 0``. On a constant gradient the
+    ``g`` includes ``weight_decay * p`` when ``weight_decay > 0``. On a constant
+    gradient the
     step tends to ``lr * g / (1 - beta)``. State per parameter: ``v`` (shape of ``p``).
     Derived in :doc:`/book/training/optimizers`.
     """
 
-    def __init__(self, lr: float, beta: float = 0.9, nesterov: bool = False,
-                 weight_decay: float = 0.0,
-                 decay: Callable[[str, np.ndarray], bool] = is_decayed) -> None:
+    def __init__(
+        self,
+        lr: float,
+        beta: float = 0.9,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+        decay: Callable[[str, np.ndarray], bool] = is_decayed,
+    ) -> None:
         super().__init__(lr, weight_decay, decay)
         self.beta = _check_unit_interval(beta, "beta")
         self.nesterov = bool(nesterov)
@@ -56,17 +70,17 @@ class Momentum(Optimizer):
     def _init_state(self, p: np.ndarray) -> dict[str, Any]:
         return {"v": np.zeros_like(p), "buf": np.empty_like(p)}
 
-    def _update(self, name: str, p: np.ndarray, g: np.ndarray, st: dict[str, Any]) -> None:
+    def _update(
+        self, name: str, p: np.ndarray, g: np.ndarray, st: dict[str, Any]
+    ) -> None:
         v, buf = st["v"], st["buf"]
         g = self._grad_with_l2(p, g, st)
         v *= self.beta
-        v += g                                   # v = beta v + g
+        v += g  # v = beta v + g
         if self.nesterov:
             np.multiply(v, self.beta, out=buf)
-            buf += g                             # g + beta v: the look-ahead step
+            buf += g  # g + beta v: the look-ahead step
             buf *= self.lr
         else:
             np.multiply(v, self.lr, out=buf)
         p -= buf
-
-

@@ -1,10 +1,11 @@
-"""Neural networks in practice (Part IX): explaining, attacking, compressing and scaling them."""
+"""Neural networks in practice (Part IX): explaining, attacking, compressing and scaling
+them."""
 
-from .explain import *  # noqa: F403
-from .adversarial import *  # noqa: F403
-from .compress import *  # noqa: F403
-from .precision import *  # noqa: F403
-from .parallel import *  # noqa: F403
+from .explain import *
+from .adversarial import *
+from .compress import *
+from .precision import *
+from .parallel import *
 from . import explain, adversarial, compress, precision, parallel
 
 __all__ = [

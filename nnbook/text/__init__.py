@@ -1,8 +1,8 @@
 """Text: character vocabularies, n-gram models, byte-pair encoding (Parts V and VI)."""
 
-from .vocab import *  # noqa: F403
-from .ngram import *  # noqa: F403
-from .bpe import *  # noqa: F403
+from .vocab import *
+from .ngram import *
+from .bpe import *
 from . import vocab, ngram, bpe
 
 __all__ = [

@@ -29,12 +29,16 @@ __all__ = ["save_params", "load_params", "save_checkpoint", "load_checkpoint"]
 
 def _npz_path(path: str | os.PathLike[str], must_exist: bool = False) -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise ArgumentTypeError(f"path must be a str or os.PathLike; got {type(path).__name__}")
+        raise ArgumentTypeError(
+            f"path must be a str or os.PathLike; got {type(path).__name__}"
+        )
     p = Path(path)
     if p.suffix != ".npz":
         p = p.with_name(p.name + ".npz")
     if must_exist and not p.exists():
-        raise ValueError(f"path must name an existing .npz file; {str(p)!r} does not exist")
+        raise ValueError(
+            f"path must name an existing .npz file; {str(p)!r} does not exist"
+        )
     return p
 
 
@@ -89,14 +93,23 @@ def _generators(model: Module) -> dict[str, np.random.Generator]:
     return found
 
 
-def save_checkpoint(path: str | os.PathLike[str], model: Module, optimizer: Any,
-                    rng: np.random.Generator | None = None, **extra: Any) -> Path:
-    """Save a training run: model state, optimizer state, the generators inside the model,
-    ``rng`` (the loop's generator) and any JSON-serialisable ``extra`` values (the epoch,
+def save_checkpoint(
+    path: str | os.PathLike[str],
+    model: Module,
+    optimizer: Any,
+    rng: np.random.Generator | None = None,
+    **extra: Any,
+) -> Path:
+    """Save a training run: model state, optimizer state, the generators inside the
+    model,
+    ``rng`` (the loop's generator) and any JSON-serialisable ``extra`` values (the
+    epoch,
     say). Returns the path written (``.npz`` added when missing)."""
     check_type(model, Module, "model")
     if not callable(getattr(optimizer, "state_dict", None)):
-        raise ArgumentTypeError(f"optimizer must have a state_dict method; got {type(optimizer).__name__}")
+        raise ArgumentTypeError(
+            f"optimizer must have a state_dict method; got {type(optimizer).__name__}"
+        )
     tree = {
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
@@ -111,21 +124,29 @@ def save_checkpoint(path: str | os.PathLike[str], model: Module, optimizer: Any,
     return p
 
 
-def load_checkpoint(path: str | os.PathLike[str], model: Module, optimizer: Any,
-                    rng: np.random.Generator | None = None) -> dict[str, Any]:
+def load_checkpoint(
+    path: str | os.PathLike[str],
+    model: Module,
+    optimizer: Any,
+    rng: np.random.Generator | None = None,
+) -> dict[str, Any]:
     """Restore what :func:`save_checkpoint` wrote into ``model``, ``optimizer``, the
     model's generators and ``rng`` (all in place); returns the ``extra`` values."""
     check_type(model, Module, "model")
     with np.load(_npz_path(path, must_exist=True), allow_pickle=False) as f:
         if "__meta__" not in f.files:
-            raise ValueError(f"path must be a file written by save_checkpoint; {path!r} is not")
+            raise ValueError(
+                f"path must be a file written by save_checkpoint; {path!r} is not"
+            )
         tree = _unflatten(json.loads(str(f["__meta__"])), f)
     model.load_state_dict(tree["model"])
     optimizer.load_state_dict(tree["optimizer"])
     gens = _generators(model)
     if set(gens) != set(tree["generators"]):
-        raise ValueError(f"the model's generators {sorted(gens)} do not match the "
-                         f"checkpoint's {sorted(tree['generators'])}")
+        raise ValueError(
+            f"the model's generators {sorted(gens)} do not match the "
+            f"checkpoint's {sorted(tree['generators'])}"
+        )
     for k, g in gens.items():
         g.bit_generator.state = tree["generators"][k]
     if rng is not None:

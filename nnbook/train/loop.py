@@ -3,7 +3,8 @@
 * :func:`train_step` is one step of gradient descent on one batch, for any
   :class:`~nnbook.nn.module.Module` and any loss ``loss_fn(outputs, targets) -> (value,
   dL/doutputs)`` (:class:`~nnbook.nn.losses.CrossEntropyLoss` and its relatives);
-* :func:`fit` repeats it over epochs of shuffled mini-batches, with the hooks Parts II and
+* :func:`fit` repeats it over epochs of shuffled mini-batches, with the hooks Parts II
+and
   III need (schedules, penalties, augmentation, clipping, validation, callbacks);
 * :func:`evaluate` measures a model without touching its gradients or caches.
 
@@ -47,11 +48,14 @@ Penalty = Callable[[dict[str, np.ndarray]], tuple[float, dict[str, np.ndarray]]]
 class _Optimizer(Protocol):
     lr: float
 
-    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None: ...
+    def step(
+        self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]
+    ) -> None: ...
 
 
 class History:
-    """What :func:`fit` records, one entry per epoch: "loss" (mean training loss over the
+    """What :func:`fit` records, one entry per epoch: "loss" (mean training loss over
+    the
     epoch's batches), "acc" (when the loss counts correct predictions), "val_loss" and
     "val_acc" (with validation data), "lr" (at the end of the epoch), "grad_norm" (mean
     global gradient norm before clipping) and "penalty" (with a penalty).
@@ -82,7 +86,8 @@ class History:
         return len(self.history.get("loss", []))
 
     def best_epoch(self, key: str = "val_loss", mode: str = "min") -> int:
-        """Index (0-based) of the epoch with the smallest (mode="min") or largest ("max")
+        """Index (0-based) of the epoch with the smallest (mode="min") or largest
+        ("max")
         ``key``."""
         if key not in self.history or not self.history[key]:
             raise ValueError(
@@ -130,13 +135,21 @@ def _all_finite(params: Mapping[str, np.ndarray]) -> bool:
     return all(math.isfinite(float(p.sum(dtype=np.float64))) for p in params.values())
 
 
-def train_step(model: Module, inputs: Any, targets: Any, loss_fn: LossFn,
-               optimizer: _Optimizer, *, penalty: Penalty | None = None,
-               clip_norm: float | None = None) -> StepResult:
+def train_step(
+    model: Module,
+    inputs: Any,
+    targets: Any,
+    loss_fn: LossFn,
+    optimizer: _Optimizer,
+    *,
+    penalty: Penalty | None = None,
+    clip_norm: float | None = None,
+) -> StepResult:
     """One step of gradient descent on one batch.
 
     1. ``model.zero_grad()``; 2. ``outputs = model(*inputs)``; 3. ``value, dZ =
-    loss_fn(outputs, targets)``; 4. ``model.backward(dZ, input_grad=False)`` (no parameter
+    loss_fn(outputs, targets)``; 4. ``model.backward(dZ, input_grad=False)`` (no
+    parameter
     needs the gradient with respect to the data); 5. the penalty's value and gradient
     added, if given; 6. the global gradient norm clipped to ``clip_norm``, if given;
     7. ``optimizer.step(params, grads)``.
@@ -149,33 +162,40 @@ def train_step(model: Module, inputs: Any, targets: Any, loss_fn: LossFn,
     check_type(model, Module, "model")
     check_callable(loss_fn, "loss_fn")
     if not (hasattr(optimizer, "step") and hasattr(optimizer, "lr")):
-        raise ArgumentTypeError("optimizer must have an lr attribute and a step(params, grads) "
-                        f"method; got {type(optimizer).__name__}")
+        raise ArgumentTypeError(
+            "optimizer must have an lr attribute and a step(params, grads) "
+            f"method; got {type(optimizer).__name__}"
+        )
     if clip_norm is not None:
         clip_norm = check_positive(clip_norm, "clip_norm")
     model.zero_grad()
-    outputs = model(*_as_inputs(inputs))                # forward: every module caches
+    outputs = model(*_as_inputs(inputs))  # forward: every module caches
     value, dZ = loss_fn(outputs, targets)
     value = float(value)
     if not math.isfinite(value):
         model.clear_cache()
-        raise NonFiniteError(f"the loss must be finite; got {value} (the run has diverged)")
-    model.backward(dZ, input_grad=False)                # backward: gradients accumulate
+        raise NonFiniteError(
+            f"the loss must be finite; got {value} (the run has diverged)"
+        )
+    model.backward(dZ, input_grad=False)  # backward: gradients accumulate
     params, grads = model.parameters(), model.gradients()
     pen = 0.0
-    if penalty is not None:                             # regularization: L + R(params)
+    if penalty is not None:  # regularization: L + R(params)
         pen, pgrads = penalty(params)
         grads = {k: (g + pgrads[k] if k in pgrads else g) for k, g in grads.items()}
-    if clip_norm is not None:                           # g <- g min(1, clip_norm / ||g||)
+    if clip_norm is not None:  # g <- g min(1, clip_norm / ||g||)
         grads, norm = clip_by_global_norm(grads, clip_norm)
     else:
         norm = global_norm(grads)
-    optimizer.step(params, grads)                       # p <- p - lr g (or Adam, ...)
-    return StepResult(value, _correct(loss_fn, outputs, targets), float(pen), float(norm))
+    optimizer.step(params, grads)  # p <- p - lr g (or Adam, ...)
+    return StepResult(
+        value, _correct(loss_fn, outputs, targets), float(pen), float(norm)
+    )
 
 
 def _check_inputs(inputs: Any, name: str) -> tuple[tuple[np.ndarray, ...], int]:
-    """Inputs as a tuple of arrays with one common first axis; float arrays checked finite,
+    """Inputs as a tuple of arrays with one common first axis; float arrays checked
+    finite,
     integer arrays (token ids, node indices) kept as they are."""
     arrays = []
     for i, a in enumerate(_as_inputs(inputs)):
@@ -184,12 +204,16 @@ def _check_inputs(inputs: Any, name: str) -> tuple[tuple[np.ndarray, ...], int]:
         if arr.dtype.kind not in "iu":
             arr = as_float_array(arr, label)
         if arr.ndim < 1 or arr.shape[0] == 0:
-            raise ValueError(f"{label} must have at least one example; got shape {arr.shape}")
+            raise ValueError(
+                f"{label} must have at least one example; got shape {arr.shape}"
+            )
         arrays.append(arr)
     n = arrays[0].shape[0]
     for i, arr in enumerate(arrays):
         if arr.shape[0] != n:
-            raise ValueError(f"every input must have {n} rows; {name}[{i}] has {arr.shape[0]}")
+            raise ValueError(
+                f"every input must have {n} rows; {name}[{i}] has {arr.shape[0]}"
+            )
     return tuple(arrays), n
 
 
@@ -198,8 +222,10 @@ def _check_targets(targets: Any, n: int, name: str) -> tuple[np.ndarray, ...]:
     for i, t in enumerate(_as_inputs(targets)):
         arr = np.asarray(t)
         if arr.dtype.kind not in "biuf" or arr.ndim < 1 or arr.shape[0] != n:
-            raise ValueError(f"{name} must be an array (or tuple of arrays) with {n} rows; "
-                             f"got {arr.dtype} of shape {arr.shape} at position {i}")
+            raise ValueError(
+                f"{name} must be an array (or tuple of arrays) with {n} rows; "
+                f"got {arr.dtype} of shape {arr.shape} at position {i}"
+            )
         if arr.dtype.kind == "f" and not np.isfinite(arr).all():
             raise NonFiniteError(f"{name} must be finite; got NaN or infinite values")
         out.append(arr)
@@ -207,15 +233,22 @@ def _check_targets(targets: Any, n: int, name: str) -> tuple[np.ndarray, ...]:
 
 
 def _cast(arrays: tuple[np.ndarray, ...], dtype: np.dtype) -> tuple[np.ndarray, ...]:
-    return tuple(a.astype(dtype, copy=False) if a.dtype.kind == "f" else a for a in arrays)
+    return tuple(
+        a.astype(dtype, copy=False) if a.dtype.kind == "f" else a for a in arrays
+    )
 
 
 def _pack(arrays: tuple[np.ndarray, ...], like: Any) -> Any:
     return arrays if isinstance(like, tuple) else arrays[0]
 
 
-def evaluate(model: Module, X: Any, y: Any, loss_fn: LossFn | None = None,
-             batch_size: int | None = None) -> tuple[float, float]:
+def evaluate(
+    model: Module,
+    X: Any,
+    y: Any,
+    loss_fn: LossFn | None = None,
+    batch_size: int | None = None,
+) -> tuple[float, float]:
     """Mean loss and accuracy of ``model`` on (X, y), in evaluation mode and without
     caching (the modes are restored). Accuracy is NaN when the loss does not count
     correct predictions. ``batch_size`` splits a large set into chunks.
@@ -223,7 +256,9 @@ def evaluate(model: Module, X: Any, y: Any, loss_fn: LossFn | None = None,
     ``loss_fn`` defaults to :class:`~nnbook.nn.losses.CrossEntropyLoss`.
     """
     check_type(model, Module, "model")
-    loss_fn = CrossEntropyLoss() if loss_fn is None else check_callable(loss_fn, "loss_fn")
+    loss_fn = (
+        CrossEntropyLoss() if loss_fn is None else check_callable(loss_fn, "loss_fn")
+    )
     Xs, n = _check_inputs(X, "X")
     Xs, ys = _cast(Xs, model.dtype), _check_targets(y, n, "y")
     bs = n if batch_size is None else check_int(batch_size, "batch_size")
@@ -251,16 +286,24 @@ def _show_progress(verbose: bool | None) -> bool:
     return not quiet and hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
 
 
-def fit(model: Module, X: Any, y: Any, optimizer: _Optimizer, *,
-        loss: LossFn | None = None, epochs: int = 10, batch_size: int = 32,
-        rng: np.random.Generator,
-        validation_data: tuple[Any, Any] | None = None,
-        schedule: Callable[[int], float] | None = None,
-        penalty: Penalty | None = None,
-        augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
-        clip_norm: float | None = None,
-        callbacks: Iterable[Callable[[int, History, Module], Any]] = (),
-        verbose: bool | None = None) -> History:
+def fit(
+    model: Module,
+    X: Any,
+    y: Any,
+    optimizer: _Optimizer,
+    *,
+    loss: LossFn | None = None,
+    epochs: int = 10,
+    batch_size: int = 32,
+    rng: np.random.Generator,
+    validation_data: tuple[Any, Any] | None = None,
+    schedule: Callable[[int], float] | None = None,
+    penalty: Penalty | None = None,
+    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+    clip_norm: float | None = None,
+    callbacks: Iterable[Callable[[int, History, Module], Any]] = (),
+    verbose: bool | None = None,
+) -> History:
     """Train ``model`` by mini-batch gradient descent and return its :class:`History`.
 
     Each epoch draws one seed from ``rng`` and derives two independent streams from it:
@@ -289,11 +332,17 @@ def fit(model: Module, X: Any, y: Any, optimizer: _Optimizer, *,
     check_rng(rng)
     loss_fn = CrossEntropyLoss() if loss is None else check_callable(loss, "loss")
     if not (hasattr(optimizer, "step") and hasattr(optimizer, "lr")):
-        raise ArgumentTypeError("optimizer must have an lr attribute and a step(params, grads) "
-                        f"method; got {type(optimizer).__name__}")
+        raise ArgumentTypeError(
+            "optimizer must have an lr attribute and a step(params, grads) "
+            f"method; got {type(optimizer).__name__}"
+        )
     epochs = check_int(epochs, "epochs")
     batch_size = check_int(batch_size, "batch_size")
-    for name, fn in (("schedule", schedule), ("penalty", penalty), ("augment", augment)):
+    for name, fn in (
+        ("schedule", schedule),
+        ("penalty", penalty),
+        ("augment", augment),
+    ):
         if fn is not None:
             check_callable(fn, name)
     if clip_norm is not None:
@@ -318,7 +367,8 @@ def fit(model: Module, X: Any, y: Any, optimizer: _Optimizer, *,
         epoch_iter = bar
 
     model.train()
-    # Overflow is not an error here: a diverging run is detected and reported in history.
+    # Overflow is not an error here: a diverging run is detected and reported in
+    # history.
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in epoch_iter:
             seed = int(rng.integers(2**63))
@@ -335,10 +385,16 @@ def fit(model: Module, X: Any, y: Any, optimizer: _Optimizer, *,
                 if schedule is not None:
                     optimizer.lr = float(schedule(step))
                 try:
-                    r = train_step(model, _pack(tuple(Xb), X),
-                                   _pack(tuple(a[idx] for a in ys), y), loss_fn, optimizer,
-                                   penalty=penalty, clip_norm=clip_norm)
-                except NonFiniteError:   # a value stopped being finite: diverged
+                    r = train_step(
+                        model,
+                        _pack(tuple(Xb), X),
+                        _pack(tuple(a[idx] for a in ys), y),
+                        loss_fn,
+                        optimizer,
+                        penalty=penalty,
+                        clip_norm=clip_norm,
+                    )
+                except NonFiniteError:  # a value stopped being finite: diverged
                     model.clear_cache()
                     history.diverged = True
                     break
@@ -352,13 +408,23 @@ def fit(model: Module, X: Any, y: Any, optimizer: _Optimizer, *,
                 sums["correct"] += r.correct
                 sums["penalty"] += r.penalty * len(idx)
                 sums["grad_norm"] += r.grad_norm
-            history.append(**_epoch_record(history.diverged, sums, seen, n_batches,
-                                           penalty is not None, optimizer.lr))
+            history.append(
+                **_epoch_record(
+                    history.diverged,
+                    sums,
+                    seen,
+                    n_batches,
+                    penalty is not None,
+                    optimizer.lr,
+                )
+            )
             if validation_data is not None:
                 if history.diverged:
                     vl, va = math.nan, math.nan
                 else:
-                    vl, va = evaluate(model, validation_data[0], validation_data[1], loss_fn)
+                    vl, va = evaluate(
+                        model, validation_data[0], validation_data[1], loss_fn
+                    )
                 history.append(val_loss=vl)
                 if "acc" in history:
                     history.append(val_acc=va)
@@ -378,9 +444,16 @@ def fit(model: Module, X: Any, y: Any, optimizer: _Optimizer, *,
     return history
 
 
-def _epoch_record(diverged: bool, sums: dict[str, float], seen: int, n_batches: int,
-                  with_penalty: bool, lr: float) -> dict[str, float]:
+def _epoch_record(
+    diverged: bool,
+    sums: dict[str, float],
+    seen: int,
+    n_batches: int,
+    with_penalty: bool,
+    lr: float,
+) -> dict[str, float]:
     """One epoch's row of the history (NaN everywhere once the run has diverged)."""
+
     def mean(total: float, count: int) -> float:
         return math.nan if diverged or count == 0 else total / count
 

@@ -1,7 +1,7 @@
 """Plotting helpers and network diagrams shared by the chapters."""
 
-from .plotting import *  # noqa: F403
-from .diagrams import *  # noqa: F403
+from .plotting import *
+from .diagrams import *
 from . import plotting, diagrams
 
 __all__ = [
