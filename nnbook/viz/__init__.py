@@ -2,9 +2,11 @@
 
 from .plotting import *
 from .diagrams import *
-from . import plotting, diagrams
+from .architectures import *
+from . import architectures, diagrams, plotting
 
 __all__ = [
     *plotting.__all__,
     *diagrams.__all__,
+    *architectures.__all__,
 ]

@@ -22,11 +22,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.collections import LineCollection, PatchCollection
-from matplotlib.patches import Circle, FancyArrowPatch
 
+from .._checks import (
+    ArgumentTypeError,
+    check_int,
+    check_positive,
+    check_probability,
+    check_type,
+)
 from .plotting import PALETTE
 
 __all__ = ["NetworkGeometry", "network_geometry", "draw_network", "draw_neuron"]
@@ -80,7 +84,8 @@ def _check_sizes(layer_sizes: Sequence[int]) -> tuple[int, ...]:
         ) from None
     if len(sizes) < 2:
         raise ValueError(
-            f"layer_sizes must list at least 2 layers (input and output); got {len(sizes)}"
+            "layer_sizes must list at least 2 layers (input and output); got "
+            f"{len(sizes)}"
         )
     for s in sizes:
         if (
@@ -92,6 +97,39 @@ def _check_sizes(layer_sizes: Sequence[int]) -> tuple[int, ...]:
                 f"layer_sizes must be positive integers; got {list(sizes)}"
             )
     return tuple(int(s) for s in sizes)
+
+
+def _check_ax(ax: Any) -> Any:
+    if ax is not None and not callable(getattr(ax, "add_patch", None)):
+        raise ArgumentTypeError(
+            f"ax must be a matplotlib Axes or None; got {type(ax).__name__}"
+        )
+    return ax
+
+
+def _check_seq(value: Any, name: str, kind: type | tuple[type, ...]) -> Any:
+    """None, or a list/tuple whose items are of ``kind`` (or None)."""
+    if value is None:
+        return value
+    if not isinstance(value, (list, tuple)):
+        raise ArgumentTypeError(
+            f"{name} must be a list or tuple; got {type(value).__name__}"
+        )
+    for item in value:
+        if item is not None and not isinstance(item, kind):
+            raise ArgumentTypeError(
+                f"{name} must hold items of type {kind}; got {type(item).__name__}"
+            )
+    return value
+
+
+def _check_color(value: Any, name: str) -> str:
+    from matplotlib.colors import is_color_like
+
+    check_type(value, str, name)
+    if not is_color_like(value):
+        raise ValueError(f"{name} must be a matplotlib colour; got {value!r}")
+    return value
 
 
 def network_geometry(
@@ -123,9 +161,8 @@ def network_geometry(
         or max_nodes < 2
     ):
         raise ValueError(f"max_nodes must be an integer >= 2; got {max_nodes!r}")
-    for name, v in (("layer_spacing", layer_spacing), ("node_spacing", node_spacing)):
-        if not np.isfinite(v) or v <= 0:
-            raise ValueError(f"{name} must be a finite positive number; got {v!r}")
+    layer_spacing = check_positive(layer_spacing, "layer_spacing")
+    node_spacing = check_positive(node_spacing, "node_spacing")
     head = tail = max_nodes // 2
     positions, layer, unit, ellipses, shown, offsets = [], [], [], [], [], [0]
     for l, n in enumerate(sizes):
@@ -227,6 +264,18 @@ def draw_network(
     :func:`network_geometry`.
     Introduced in :doc:`/book/foundations/what-is-a-neural-network`.
     """
+    _check_ax(ax)
+    _check_seq(layer_labels, "layer_labels", str)
+    _check_seq(colors, "colors", str)
+    for c in colors or ():
+        _check_color(c, "colors")
+    _check_seq(node_labels, "node_labels", (list, tuple))
+    _check_seq(highlight_path, "highlight_path", (int, np.integer))
+    _check_color(highlight_color, "highlight_color")
+    _check_color(edge_color, "edge_color")
+    node_radius = check_positive(node_radius, "node_radius")
+    edge_alpha = check_probability(edge_alpha, "edge_alpha", include_one=True)
+    fontsize = check_positive(fontsize, "fontsize")
     geo = network_geometry(
         layer_sizes,
         max_nodes=max_nodes,
@@ -249,7 +298,8 @@ def draw_network(
     if node_labels is not None:
         if len(node_labels) != L:
             raise ValueError(
-                f"node_labels must have one entry per layer ({L}); got {len(node_labels)}"
+                f"node_labels must have one entry per layer ({L}); got "
+                f"{len(node_labels)}"
             )
         for l, labels in enumerate(node_labels):
             if labels is not None and len(labels) != geo.shown_sizes[l]:
@@ -261,11 +311,16 @@ def draw_network(
     if highlight_path is not None:
         if len(highlight_path) != L:
             raise ValueError(
-                f"highlight_path must give one unit per layer ({L}); got {len(highlight_path)}"
+                f"highlight_path must give one unit per layer ({L}); got "
+                f"{len(highlight_path)}"
             )
         path_nodes = [geo.node_index(l, int(u)) for l, u in enumerate(highlight_path)]
     if ax is None:
+        import matplotlib.pyplot as plt  # lazily: `import nnbook` stays fast
+
         _, ax = plt.subplots(figsize=(1.6 * L + 1, 0.45 * max(geo.shown_sizes) + 1.6))
+    from matplotlib.collections import LineCollection, PatchCollection
+    from matplotlib.patches import Circle
 
     P = geo.positions
     ax.add_collection(
@@ -279,7 +334,7 @@ def draw_network(
         )
     )
     if path_nodes is not None:
-        segs = np.stack([P[path_nodes[:-1]], P[path_nodes[1:]]], axis=1)
+        segs = list(np.stack([P[path_nodes[:-1]], P[path_nodes[1:]]], axis=1))
         ax.add_collection(
             LineCollection(
                 segs, colors=highlight_color, linewidths=2.5, zorder=2, gid="path"
@@ -301,7 +356,7 @@ def draw_network(
             gid="nodes",
         )
     )
-    for l, x, y in geo.ellipses:
+    for _l, x, y in geo.ellipses:
         ax.text(
             x, y, "\u22ee", ha="center", va="center", fontsize=fontsize + 6, zorder=4
         )
@@ -364,12 +419,14 @@ def draw_neuron(
     input.
     Introduced in :doc:`/book/foundations/what-is-a-neural-network`.
     """
-    if (
-        isinstance(n_inputs, bool)
-        or not isinstance(n_inputs, (int, np.integer))
-        or n_inputs < 1
-    ):
-        raise ValueError(f"n_inputs must be a positive integer; got {n_inputs!r}")
+    _check_ax(ax)
+    n_inputs = check_int(n_inputs, "n_inputs")
+    _check_seq(input_labels, "input_labels", str)
+    _check_seq(weight_labels, "weight_labels", str)
+    check_type(activation, str, "activation")
+    check_type(output_label, str, "output_label")
+    _check_color(color, "color")
+    fontsize = check_positive(fontsize, "fontsize")
     shown = list(range(1, n_inputs + 1)) if n_inputs <= 4 else [1, 2, 3, n_inputs]
     m = len(shown)
     if input_labels is None:
@@ -386,10 +443,14 @@ def draw_neuron(
             f"got {len(input_labels)} and {len(weight_labels)}"
         )
     if ax is None:
+        import matplotlib.pyplot as plt  # lazily: `import nnbook` stays fast
+
         _, ax = plt.subplots(figsize=(6.4, 3.2))
+    from matplotlib.patches import Circle, FancyArrowPatch
+
     ys = np.linspace(1.0, -1.0, m) if m > 1 else np.zeros(1)
     centre, r = np.array([2.2, 0.0]), 0.45
-    for k, (y, xl, wl) in enumerate(zip(ys, input_labels, weight_labels)):
+    for y, xl, wl in zip(ys, input_labels, weight_labels):
         start = np.array([0.35, y])
         direction = centre - start
         end = centre - r * direction / np.linalg.norm(direction)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import matplotlib as mpl
 import numpy as np
 
 from .._checks import as_float_array
@@ -35,9 +34,12 @@ PALETTE: tuple[str, ...] = (
 def use_book_style() -> None:
     """Set matplotlib defaults for the book: palette, sizes, white background, PNG
     output."""
+    import matplotlib as mpl  # lazily: `import nnbook` stays fast
+    from cycler import cycler
+
     mpl.rcParams.update(
         {
-            "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
+            "axes.prop_cycle": cycler(color=list(PALETTE)),
             "figure.figsize": (6.4, 4.0),
             "figure.dpi": 100,
             "savefig.dpi": 150,
@@ -92,9 +94,9 @@ def plot_decision_boundary(
     labels = np.unique(y)
     Z = np.asarray(predict(np.c_[g0.ravel(), g1.ravel()])).reshape(g0.shape)
     Zi = np.searchsorted(labels, Z).clip(0, len(labels) - 1)
-    cmap = mpl.colors.ListedColormap(
-        [PALETTE[i % len(PALETTE)] for i in range(len(labels))]
-    )
+    from matplotlib.colors import ListedColormap
+
+    cmap = ListedColormap([PALETTE[i % len(PALETTE)] for i in range(len(labels))])
     ax.contourf(
         g0, g1, Zi, levels=np.arange(len(labels) + 1) - 0.5, cmap=cmap, alpha=0.25
     )
