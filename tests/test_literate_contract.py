@@ -80,19 +80,7 @@ def test_code_cells_parse(path: Path) -> None:
 # Chapters whose exercise solutions still show code that the build does not run. Each must
 # move its solution code into executed cells (the gated {solution-start}/{solution-end} form)
 # and leave this list; new chapters never enter it.
-UNEXECUTED_SOLUTIONS_ALLOWED: set[str] = {
-    "book/foundations/autodiff",
-    "book/foundations/mathematics",
-    "book/foundations/universal-approximation",
-    "book/mlp/activation-functions",
-    "book/mlp/logistic-regression",
-    "book/mlp/loss-functions",
-    "book/training/normalization",
-    "book/training/optimizers",
-    "book/training/putting-it-together",
-    "book/training/regularization",
-    "book/training/schedules",
-}
+UNEXECUTED_SOLUTIONS_ALLOWED: set[str] = set()
 
 
 def _static_code_in_solutions(path: Path) -> list[int]:

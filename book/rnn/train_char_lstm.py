@@ -20,8 +20,8 @@ from nnbook import load_tiny_shakespeare
 from nnbook.text.charlm import CharLSTM, train_char_lm
 from nnbook.text.vocab import CharVocab
 
-CONFIG = {"hidden_size": 256, "batch_size": 64, "seq_len": 64, "lr": 5e-3,
-          "clip_norm": 1.0, "updates": 1500, "seed": 0}
+CONFIG = {"hidden_size": 128, "batch_size": 64, "seq_len": 32, "lr": 1e-2,
+          "clip_norm": 1.0, "updates": 2400, "seed": 0}
 OUT = Path(__file__).with_name("char_lstm.npz")
 
 
@@ -40,6 +40,9 @@ def main() -> None:
         if update % 50 == 0:
             print(f"update {update}: {bits:.3f} bits/char, {time.time() - t0:.0f} s",
                   flush=True)
+        if update % 200 == 0:            # a partial checkpoint, overwritten at the end
+            np.savez_compressed(OUT.with_suffix(".partial.npz"), **model.state_dict(),
+                                updates=update)
 
     losses = train_char_lm(model, ids, updates=cfg["updates"],
                            batch_size=cfg["batch_size"], seq_len=cfg["seq_len"],
