@@ -214,6 +214,7 @@ def test_bad_inputs():
         SAGEConv(2.5, 2, rng)
 
 
+@pytest.mark.slow
 def test_torch_parity_gcn():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(10)
