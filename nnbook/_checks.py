@@ -34,6 +34,8 @@ class NonFiniteError(ValueError):
 
 
 def _describe(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"ndarray of shape {value.shape} and dtype {value.dtype}"
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
@@ -89,11 +91,16 @@ def check_float(
     v = float(value)
     if not math.isfinite(v):
         raise NonFiniteError(f"{name} must be a finite number; got {value!r}")
-    if low is not None and (v <= low if low_open else v < low):
+    too_low = low is not None and (v <= low if low_open else v < low)
+    too_high = high is not None and (v >= high if high_open else v > high)
+    if low is not None and high is not None and (too_low or too_high):
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must be in {interval}; got {value!r}")
+    if too_low:
         raise ValueError(
             f"{name} must be {'>' if low_open else '>='} {low}; got {value!r}"
         )
-    if high is not None and (v >= high if high_open else v > high):
+    if too_high:
         raise ValueError(
             f"{name} must be {'<' if high_open else '<='} {high}; got {value!r}"
         )
@@ -119,6 +126,17 @@ def check_probability(value: Any, name: str, *, include_one: bool = False) -> fl
         interval = "[0, 1]" if include_one else "[0, 1)"
         raise ValueError(f"{name} must be in {interval}; got {value!r}")
     return v
+
+
+def check_choice(value: Any, choices: tuple[Any, ...], name: str) -> Any:
+    """One of a few allowed strings (or values), e.g. ``mode in ("min", "max")``."""
+    if not isinstance(value, (str, bool, int, float, type(None))):
+        raise ArgumentTypeError(
+            f"{name} must be one of {choices}; got {_describe(value)}"
+        )
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
+    return value
 
 
 def check_callable(value: Any, name: str) -> Any:
@@ -180,7 +198,8 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> 
     """Raise unless ``a`` and ``b`` have the same shape."""
     if a.shape != b.shape:
         raise ValueError(
-            f"{name_a} and {name_b} must have the same shape; got {a.shape} and {b.shape}"
+            f"{name_a} and {name_b} must have the same shape; got {a.shape} and "
+            f"{b.shape}"
         )
 
 
@@ -216,6 +235,28 @@ def check_labels(
             f"got values from {arr.min()} to {arr.max()}"
         )
     return arr
+
+
+def check_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
+    """A floating-point NumPy dtype (np.float32, np.float64, "float32", ...)."""
+    if dtype is None or isinstance(dtype, (bool, int, float, np.ndarray)):
+        raise ArgumentTypeError(
+            f"{name} must be a floating-point dtype such as np.float32 or np.float64; "
+            f"got {_describe(dtype)}"
+        )
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise ArgumentTypeError(
+            f"{name} must be a floating-point dtype such as np.float32 or np.float64; "
+            f"got {_describe(dtype)}"
+        ) from None
+    if dt.kind != "f":
+        raise ValueError(
+            f"{name} must be a floating-point dtype such as np.float32 or np.float64; "
+            f"got {dt}"
+        )
+    return dt
 
 
 def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:

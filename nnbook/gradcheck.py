@@ -1,14 +1,12 @@
 """Gradient checking by central differences.
 
 Every backward pass in nnbook is derived by hand; this module is how the book and the
-tests
-know the derivations are right. For a scalar function f the central difference
+tests know the derivations are right. For a scalar function f the central difference
 
     df/dx_i  ~  (f(x + h e_i) - f(x - h e_i)) / (2h)
 
 has error O(h^2) by Taylor's theorem, against O(h) for the one-sided difference. In
-float64
-with h = 1e-6 the relative error of a correct gradient is around 1e-9 to 1e-7.
+float64 with h = 1e-6 the relative error of a correct gradient is around 1e-9 to 1e-7.
 Derived in :doc:`/book/foundations/mathematics`.
 """
 
@@ -19,7 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_float_array, check_float, check_type
+from ._checks import (
+    ArgumentTypeError,
+    as_float_array,
+    check_callable,
+    check_float,
+    check_positive,
+    check_rng,
+    check_type,
+)
 
 __all__ = [
     "numerical_gradient",
@@ -37,12 +43,15 @@ def numerical_gradient(
     """Central-difference gradient of a scalar function ``f`` at ``x`` (any shape).
 
     ``x`` is perturbed in place one entry at a time and restored, so ``f`` may close
-    over it.
-    Costs ``2 * x.size`` evaluations of ``f``: a tool for checking, never for training.
+    over it. Costs ``2 * x.size`` evaluations of ``f``: a tool for checking, never for
+    training.
 
     Returns an array of the shape of ``x``.
     """
-    x = np.asarray(x)
+    check_callable(f, "f")
+    eps = check_float(eps, "eps", low=0.0, high=0.1, low_open=True)
+    if not isinstance(x, np.ndarray):
+        raise ArgumentTypeError(f"x must be a float64 numpy array; got {type(x)}")
     if x.dtype != np.float64:
         raise ValueError(
             f"x must be float64 for a meaningful gradient check; got dtype {x.dtype}"
@@ -73,11 +82,17 @@ def numerical_vjp(
     """Central-difference vector-Jacobian product ``grad_out^T J_f(x)``.
 
     It is the gradient of the scalar <f(x), g> (g = ``grad_out``, same shape as f(x)),
-    which is
-    exactly what a backward pass returns for the upstream gradient g. Returns the shape
-    of ``x``.
+    which is exactly what a backward pass returns for the upstream gradient g. Returns
+    the shape of ``x``.
     """
-    g = np.asarray(grad_out, dtype=np.float64)
+    check_callable(f, "f")
+    x = as_float_array(x, "x")
+    g = as_float_array(grad_out, "grad_out", allow_empty=True).astype(np.float64)
+    out_shape = np.shape(f(np.array(x, dtype=np.float64, copy=True)))
+    if g.shape != out_shape:
+        raise ValueError(
+            f"grad_out must have the shape of f(x), {out_shape}; got {g.shape}"
+        )
     return numerical_gradient(lambda z: float(np.sum(f(z) * g)), x, eps)
 
 
@@ -85,10 +100,10 @@ def relative_error(a: np.ndarray, b: np.ndarray, floor: float = 1e-12) -> float:
     """max_i |a_i - b_i| / max(max_i |a_i| + max_i |b_i|, floor).
 
     Scale-free, 0 when the arrays agree, at most 1; measured against the largest entries
-    so that
-    an entry that happens to be near zero does not inflate it."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    so that an entry that happens to be near zero does not inflate it."""
+    a = as_float_array(a, "a", allow_empty=True).astype(np.float64)
+    b = as_float_array(b, "b", allow_empty=True).astype(np.float64)
+    floor = check_positive(floor, "floor")
     if a.shape != b.shape:
         raise ValueError(
             f"a and b must have the same shape; got {a.shape} and {b.shape}"
@@ -97,6 +112,14 @@ def relative_error(a: np.ndarray, b: np.ndarray, floor: float = 1e-12) -> float:
         return 0.0
     scale = max(float(np.max(np.abs(a)) + np.max(np.abs(b))), floor)
     return float(np.max(np.abs(a - b)) / scale)
+
+
+def _tolerances(eps: Any, rtol: Any, atol: Any) -> tuple[float, float, float]:
+    return (
+        check_float(eps, "eps", low=0.0, high=0.1, low_open=True),
+        check_positive(rtol, "rtol", strict=False),
+        check_positive(atol, "atol", strict=False),
+    )
 
 
 def check_gradient(
@@ -113,6 +136,9 @@ def check_gradient(
     Returns the relative error; raises ``AssertionError`` (from ``np.testing``) on a
     mismatch.
     """
+    check_callable(f, "f")
+    check_callable(grad, "grad")
+    eps, rtol, atol = _tolerances(eps, rtol, atol)
     x = as_float_array(x, "x").astype(np.float64, copy=True)
     analytic = np.asarray(grad(x.copy()), dtype=np.float64)
     numeric = numerical_gradient(f, x, eps)
@@ -132,6 +158,10 @@ def check_vjp(
     """Assert that ``backward(x, g)`` equals the numerical VJP of ``forward`` at ``x``
     for a
     random upstream gradient ``g``; returns the relative error."""
+    check_callable(forward, "forward")
+    check_callable(backward, "backward")
+    check_rng(rng)
+    eps, rtol, atol = _tolerances(eps, rtol, atol)
     x = as_float_array(x, "x").astype(np.float64, copy=True)
     g = rng.standard_normal(np.shape(forward(x.copy())))
     analytic = np.asarray(backward(x.copy(), g), dtype=np.float64)

@@ -65,9 +65,15 @@ def test_float32_is_kept() -> None:
     assert global_norm(clipped) == pytest.approx(1.0, rel=1e-6)
 
 
-def test_non_finite_norm_is_reported() -> None:
-    clipped, norm = clip_by_global_norm({"W": np.array([np.inf, 1.0])}, 1.0)
-    assert not math.isfinite(norm)
+def test_non_finite_gradients_raise_and_huge_ones_do_not_overflow() -> None:
+    from nnbook._checks import NonFiniteError
+
+    for fn in (global_norm, lambda g: clip_by_global_norm(g, 1.0),
+               lambda g: clip_by_value(g, 1.0)):
+        with pytest.raises(NonFiniteError, match=r"grads\['W'\] must be finite"):
+            fn({"W": np.array([np.nan, 1.0])})
+    assert global_norm({"W": np.array([3e200, 4e200])}) == pytest.approx(5e200)
+    assert math.isfinite(clip_by_global_norm({"W": np.array([1e300, 1e300])}, 1.0)[1])
 
 
 def test_bad_input() -> None:

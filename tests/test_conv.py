@@ -53,7 +53,7 @@ def test_hand_computed_1d() -> None:
 
 
 @given(cfg=conv_configs, seed=st.integers(0, 10_000))
-@settings(deadline=None, max_examples=25)
+@settings(deadline=None, max_examples=15)
 def test_conv2d_equals_naive_loop(cfg: tuple[int, ...], seed: int) -> None:
     s, p, d, g, KH, KW = cfg
     rng = np.random.default_rng(seed)
@@ -65,7 +65,7 @@ def test_conv2d_equals_naive_loop(cfg: tuple[int, ...], seed: int) -> None:
 
 
 @given(cfg=conv_configs, seed=st.integers(0, 10_000))
-@settings(deadline=None, max_examples=25)
+@settings(deadline=None, max_examples=15)
 def test_conv2d_gradients(cfg: tuple[int, ...], seed: int) -> None:
     s, p, d, g, KH, KW = cfg
     rng = np.random.default_rng(seed)
@@ -76,7 +76,7 @@ def test_conv2d_gradients(cfg: tuple[int, ...], seed: int) -> None:
 
 @given(s=st.integers(1, 3), p=st.integers(0, 2), d=st.integers(1, 2),
        g=st.sampled_from([1, 3]), seed=st.integers(0, 10_000))
-@settings(deadline=None, max_examples=25)
+@settings(deadline=None, max_examples=15)
 def test_conv1d_gradients(s: int, p: int, d: int, g: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     layer = C.Conv1d(3, 6, 3, rng, stride=s, padding=p, dilation=d, groups=g)
@@ -85,12 +85,27 @@ def test_conv1d_gradients(s: int, p: int, d: int, g: int, seed: int) -> None:
 
 @given(s=st.integers(1, 3), p=st.integers(0, 1), d=st.integers(1, 2),
        g=st.sampled_from([1, 2]), seed=st.integers(0, 10_000))
-@settings(deadline=None, max_examples=25)
+@settings(deadline=None, max_examples=15)
 def test_conv_transpose_gradients(s: int, p: int, d: int, g: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     layer = C.ConvTranspose2d(4, 2, 3, rng, stride=s, padding=p, dilation=d, groups=g,
                               output_padding=s - 1)
     check_module(layer, rng.standard_normal((2, 4, 3, 4)))
+
+
+@given(s=st.integers(1, 2), p=st.integers(0, 1), d=st.integers(1, 2),
+       seed=st.integers(0, 10_000))
+@settings(deadline=None, max_examples=15)
+def test_depthwise_path_equals_naive_and_gradients(s: int, p: int, d: int,
+                                                   seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((2, 3, 7, 6))
+    W = rng.standard_normal((3, 1, 3, 2))
+    b = rng.standard_normal(3)
+    Y, cache = C.conv2d(X, W, b, s, p, d, groups=3)
+    assert cache["depthwise"]
+    np.testing.assert_allclose(Y, naive_conv2d(X, W, b, s, p, d, 3), atol=1e-12)
+    check_module(C.DepthwiseConv2d(3, (3, 2), rng, stride=s, padding=p, dilation=d), X)
 
 
 def test_depthwise_and_no_bias_gradients(rng: np.random.Generator) -> None:
@@ -108,7 +123,7 @@ def test_spatial_batchnorm_gradients(rng: np.random.Generator) -> None:
 
 @given(s=st.integers(1, 3), p=st.integers(0, 2), d=st.integers(1, 2),
        g=st.sampled_from([1, 2]), seed=st.integers(0, 10_000))
-@settings(deadline=None, max_examples=25)
+@settings(deadline=None, max_examples=15)
 def test_transpose_is_adjoint(s: int, p: int, d: int, g: int, seed: int) -> None:
     # <conv(Z, W), X> = <Z, convT(X, W)> for every Z and X
     rng = np.random.default_rng(seed)
@@ -123,7 +138,7 @@ def test_transpose_is_adjoint(s: int, p: int, d: int, g: int, seed: int) -> None
 
 
 @given(shift=st.integers(1, 5), seed=st.integers(0, 10_000))
-@settings(deadline=None, max_examples=25)
+@settings(deadline=None, max_examples=15)
 def test_shift_equivariance(shift: int, seed: int) -> None:
     # shifting the input shifts the output (away from the border)
     rng = np.random.default_rng(seed)

@@ -74,7 +74,7 @@ def test_get_initializer() -> None:
 
 
 def test_bad_input(rng) -> None:
-    with pytest.raises(ValueError, match="fan_in and fan_out must be positive integers"):
+    with pytest.raises(ValueError, match="fan_(in|out) must be a positive integer"):
         I.he_normal(0, 3, rng)
     with pytest.raises(ValueError, match="Generator"):
         I.xavier_uniform(3, 3, 42)
@@ -84,5 +84,5 @@ def test_bad_input(rng) -> None:
         I.normal((2, 2), -1.0, rng)
     with pytest.raises(ValueError, match="init must be one of"):
         I.get_initializer("orthogonalish")
-    with pytest.raises(ValueError, match="value must be finite"):
+    with pytest.raises(ValueError, match="value must be a finite number"):
         I.constant_init(2, 2, value=float("nan"))

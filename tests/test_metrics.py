@@ -78,9 +78,10 @@ def test_hand_computed_roc_and_pr() -> None:
     np.testing.assert_allclose(tpr, [0, 1 / 3, 1, 1, 1])
     np.testing.assert_allclose(thr, [np.inf, 0.8, 0.4, 0.35, 0.1])
     assert M.roc_auc(y, s) == 1.0 == M.roc_auc(y, s, method="rank")
-    prec, rec, thr = M.precision_recall_curve(y, s)
-    np.testing.assert_allclose(prec, [1, 1, 1, 0.75, 0.6])
-    np.testing.assert_allclose(rec, [0, 1 / 3, 1, 1, 1])
+    prec, rec, thr = M.precision_recall_curve(y, s)  # scikit-learn's order
+    np.testing.assert_allclose(prec, [0.6, 0.75, 1, 1, 1])
+    np.testing.assert_allclose(rec, [1, 1, 1, 1 / 3, 0])
+    np.testing.assert_allclose(thr, [0.1, 0.35, 0.4, 0.8])
     assert M.average_precision(y, s) == pytest.approx(1.0)
     # a tie between a positive and a negative counts one half
     assert M.roc_auc([0, 1], [0.5, 0.5]) == 0.5 == M.roc_auc([0, 1], [0.5, 0.5], method="rank")
@@ -90,20 +91,42 @@ def test_hand_computed_roc_and_pr() -> None:
 def test_hand_computed_regression() -> None:
     y = np.array([1.0, 2.0, 3.0, 4.0])
     y_hat = np.array([1.0, 3.0, 3.0, 2.0])  # residuals 0, 1, 0, -2
-    assert M.mean_squared_error(y_hat, y) == pytest.approx(5 / 4)
-    assert M.root_mean_squared_error(y_hat, y) == pytest.approx(math.sqrt(5 / 4))
-    assert M.mean_absolute_error(y_hat, y) == pytest.approx(3 / 4)
-    assert M.r2_score(y_hat, y) == pytest.approx(1 - 5 / 5)  # SS_tot = 2.25 + 0.25 + 0.25 + 2.25
-    assert M.r2_score(np.full(4, y.mean()), y) == pytest.approx(0.0)
-    assert M.r2_score(y[::-1], y) == pytest.approx(1 - 20 / 5)  # worse than the mean: negative
+    assert M.mean_squared_error(y, y_hat) == pytest.approx(5 / 4)
+    assert M.root_mean_squared_error(y, y_hat) == pytest.approx(math.sqrt(5 / 4))
+    assert M.mean_absolute_error(y, y_hat) == pytest.approx(3 / 4)
+    assert M.r2_score(y, y_hat) == pytest.approx(1 - 5 / 5)  # SS_tot = 2.25 + 0.25 + 0.25 + 2.25
+    assert M.r2_score(y, np.full(4, y.mean())) == pytest.approx(0.0)
+    assert M.r2_score(y, y[::-1]) == pytest.approx(1 - 20 / 5)  # worse than the mean: negative
+    # (y_true, y_pred) as in scikit-learn: SS_tot is the variance of the *true* values
+    assert M.r2_score(y, y_hat) != pytest.approx(M.r2_score(y_hat, y))
+
+
+def test_rmse_averages_per_output_rmse_like_sklearn() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=(50, 3)) * np.array([1.0, 2.0, 0.5])
+    y_hat = y + rng.normal(size=(50, 3)) * np.array([0.3, 2.5, 0.2])
+    per_output = np.sqrt(np.mean((y - y_hat) ** 2, axis=0))
+    assert M.root_mean_squared_error(y, y_hat) == pytest.approx(per_output.mean())
+    assert M.root_mean_squared_error(y, y_hat) < math.sqrt(M.mean_squared_error(y, y_hat))
+
+
+def test_macro_average_counts_present_labels_unless_labels_given() -> None:
+    y_true, y_pred = np.array([0, 0, 2, 2]), np.array([0, 2, 2, 2])  # class 1 absent
+    P, R, F = M.precision_recall_f1(y_true, y_pred)
+    assert P.shape == (2,)  # classes 0 and 2
+    macro = M.precision_recall_f1(y_true, y_pred, average="macro")
+    np.testing.assert_allclose(macro, [(1 + 2 / 3) / 2, (0.5 + 1) / 2, (2 / 3 + 0.8) / 2])
+    with_absent = M.precision_recall_f1(y_true, y_pred, average="macro", labels=[0, 1, 2])
+    np.testing.assert_allclose(with_absent, np.array(macro) * 2 / 3)
+    assert M.precision_recall_f1(y_true, y_pred, n_classes=3, average="macro") == pytest.approx(with_absent)
 
 
 def test_regression_metrics_versus_losses() -> None:
     rng = np.random.default_rng(0)
     y, y_hat = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
-    assert mse(y_hat, y) == pytest.approx(3 * M.mean_squared_error(y_hat, y))  # the loss sums over outputs
-    assert mae(y_hat, y) == pytest.approx(3 * M.mean_absolute_error(y_hat, y))
-    assert mse(y_hat[:, 0], y[:, 0]) == pytest.approx(M.mean_squared_error(y_hat[:, 0], y[:, 0]))
+    assert mse(y_hat, y) == pytest.approx(3 * M.mean_squared_error(y, y_hat))  # the loss sums over outputs
+    assert mae(y_hat, y) == pytest.approx(3 * M.mean_absolute_error(y, y_hat))
+    assert mse(y_hat[:, 0], y[:, 0]) == pytest.approx(M.mean_squared_error(y[:, 0], y_hat[:, 0]))
 
 
 def test_calibration() -> None:
@@ -150,20 +173,21 @@ def test_ranking_matches_sklearn(ys) -> None:
     assert M.roc_auc(y, s, method="rank") == pytest.approx(auc, abs=1e-12)
     prec, rec, pthr = M.precision_recall_curve(y, s)
     sp, sr, spthr = skm.precision_recall_curve(y, s)
-    np.testing.assert_allclose(prec, sp[::-1])
-    np.testing.assert_allclose(rec, sr[::-1])
-    np.testing.assert_allclose(pthr, spthr[::-1])
+    np.testing.assert_allclose(prec, sp)
+    np.testing.assert_allclose(rec, sr)
+    np.testing.assert_allclose(pthr, spthr)
     assert M.average_precision(y, s) == pytest.approx(skm.average_precision_score(y, s), abs=1e-12)
 
 
 @given(regression_pairs())
 def test_regression_matches_sklearn(pair) -> None:
     y_hat, y = pair
-    assert M.mean_squared_error(y_hat, y) == pytest.approx(skm.mean_squared_error(y, y_hat), rel=1e-12, abs=1e-12)
-    assert M.mean_absolute_error(y_hat, y) == pytest.approx(skm.mean_absolute_error(y, y_hat), rel=1e-12, abs=1e-12)
-    assert M.root_mean_squared_error(y_hat, y) == pytest.approx(math.sqrt(skm.mean_squared_error(y, y_hat)))
+    assert M.mean_squared_error(y, y_hat) == pytest.approx(skm.mean_squared_error(y, y_hat), rel=1e-12, abs=1e-12)
+    assert M.mean_absolute_error(y, y_hat) == pytest.approx(skm.mean_absolute_error(y, y_hat), rel=1e-12, abs=1e-12)
+    assert M.root_mean_squared_error(y, y_hat) == pytest.approx(
+        skm.root_mean_squared_error(y, y_hat), rel=1e-12, abs=1e-12)
     if np.all(np.ptp(y, axis=0) > 1e-6):
-        assert M.r2_score(y_hat, y) == pytest.approx(skm.r2_score(y, y_hat), rel=1e-9, abs=1e-9)
+        assert M.r2_score(y, y_hat) == pytest.approx(skm.r2_score(y, y_hat), rel=1e-9, abs=1e-9)
 
 
 # --- invariants ---------------------------------------------------------------------------------
@@ -229,12 +253,12 @@ def test_bad_input() -> None:
         M.roc_auc(np.array([0, 1]), np.array([0.1, 0.2]), method="exact")
     with pytest.raises(ValueError, match="same shape"):
         M.mean_squared_error(np.zeros(3), np.zeros(4))
-    with pytest.raises(ValueError, match="y must be finite"):
+    with pytest.raises(ValueError, match="y_pred must be finite"):
         M.mean_absolute_error(np.zeros(2), np.array([0.0, np.nan]))
     with pytest.raises(ValueError, match="must not be empty"):
         M.mean_squared_error(np.zeros(0), np.zeros(0))
     with pytest.raises(ValueError, match="constant"):
-        M.r2_score(np.array([1.0, 2.0]), np.array([3.0, 3.0]))
+        M.r2_score(np.array([3.0, 3.0]), np.array([1.0, 2.0]))
     with pytest.raises(ValueError, match="probs must lie in"):
         M.reliability_curve(np.array([0, 1]), np.array([0.5, 1.5]))
 
@@ -243,4 +267,4 @@ def test_float32_scores() -> None:
     y = np.array([0, 1, 0, 1])
     s = np.array([0.1, 0.9, 0.4, 0.3], dtype=np.float32)
     assert M.roc_auc(y, s) == pytest.approx(0.75)
-    assert M.mean_squared_error(s, y.astype(np.float32)) == pytest.approx(np.mean((s - y) ** 2))
+    assert M.mean_squared_error(y.astype(np.float32), s) == pytest.approx(np.mean((s - y) ** 2))

@@ -12,8 +12,20 @@ from hypothesis import strategies as st
 from nnbook import check_module
 from nnbook.nn.module import Module, Sequential
 from nnbook.nn.recurrent import (
-    GRU, LSTM, RNN, Bidirectional, GRUCell, LastStep, LSTMCell, RNNCell, TimeFlatten,
-    gru_step, lstm_step, rnn_step, sigmoid_via_tanh, stacked,
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LastStep,
+    LSTMCell,
+    RNNCell,
+    TimeFlatten,
+    gru_step,
+    lstm_step,
+    rnn_step,
+    sigmoid_via_tanh,
+    stacked,
 )
 from nnbook.optim.clipping import clip_by_global_norm, global_norm
 
@@ -57,7 +69,7 @@ class Unrolled(Module):
         return dX
 
 
-# --- values from the equations -----------------------------------------------------------
+# --- values from the equations --------------------------------------------------------
 
 
 def test_sigmoid_via_tanh_matches_definition() -> None:
@@ -81,7 +93,8 @@ def test_lstm_step_hand_computed() -> None:
     # H = 1, W_h = 0: every gate from a_x alone
     a = np.array([[0.0, 2.0, 1.0, -1.0]])   # z_i, z_f, z_g, z_o
     s = lambda v: 1 / (1 + np.exp(-v))      # noqa: E731
-    h_new, c_new, _ = lstm_step(a, np.zeros((1, 1)), np.array([[3.0]]), np.zeros((1, 4)))
+    h_new, c_new, _ = lstm_step(a, np.zeros((1, 1)), np.array([[3.0]]),
+                                np.zeros((1, 4)))
     c = s(2.0) * 3.0 + s(0.0) * np.tanh(1.0)
     assert c_new[0, 0] == pytest.approx(c)
     assert h_new[0, 0] == pytest.approx(s(-1.0) * np.tanh(c))
@@ -106,7 +119,7 @@ def test_lstm_forget_gate_one_input_gate_zero_keeps_the_cell() -> None:
     assert c_new[0, 0] == pytest.approx(0.7)
 
 
-# --- gradient checks through time --------------------------------------------------------
+# --- gradient checks through time -----------------------------------------------------
 
 
 @pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
@@ -173,7 +186,7 @@ def test_readouts_gradcheck() -> None:
     check_module(Sequential([LSTM(1, 3, rng), LastStep()]), X)
 
 
-# --- the fast layer equals the naive loop ------------------------------------------------
+# --- the fast layer equals the naive loop ---------------------------------------------
 
 
 @pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
@@ -219,7 +232,7 @@ def test_float32_stays_float32() -> None:
         assert all(g.dtype == np.float32 for g in m.grads.values())
 
 
-# --- properties ---------------------------------------------------------------------------
+# --- properties -----------------------------------------------------------------------
 
 
 @settings(deadline=None, max_examples=25)
@@ -260,7 +273,7 @@ def test_clipping_keeps_direction_and_caps_norm(max_norm: float, seed: int) -> N
                                rtol=1e-9, atol=1e-12)
 
 
-# --- parity with PyTorch -----------------------------------------------------------------
+# --- parity with PyTorch --------------------------------------------------------------
 
 
 @pytest.mark.slow
@@ -289,7 +302,7 @@ def test_pytorch_parity() -> None:
                                    atol=1e-12)
 
 
-# --- bad input ------------------------------------------------------------------------------
+# --- bad input ------------------------------------------------------------------------
 
 
 def test_bad_input() -> None:

@@ -151,15 +151,15 @@ def test_lr_range_test_resets_the_optimizer() -> None:
 def test_bad_input() -> None:
     with pytest.raises(ValueError, match="lr must be a finite non-negative"):
         S.constant(-1.0)
-    with pytest.raises(ValueError, match="step_size must be an integer >= 1; got 0"):
+    with pytest.raises(ValueError, match="step_size must be a positive integer; got 0"):
         S.step_decay(0.1, 0)
     with pytest.raises(ValueError, match="gamma must be in"):
         S.exponential_decay(0.1, 1.5)
-    with pytest.raises(ValueError, match="total_steps must be an integer >= 1"):
+    with pytest.raises(ValueError, match="total_steps must be a positive integer"):
         S.cosine_annealing(0.1, 0)
     with pytest.raises(ValueError, match="min_lr must not exceed lr"):
         S.cosine_annealing(0.1, 10, min_lr=0.2)
-    with pytest.raises(ValueError, match="period must be an integer >= 1"):
+    with pytest.raises(ValueError, match="period must be a positive integer"):
         S.cosine_warm_restarts(0.1, 0)
     with pytest.raises(ValueError, match="mode must be"):
         S.cyclical(0.1, 1.0, 5, mode="square")
@@ -167,7 +167,7 @@ def test_bad_input() -> None:
         S.cyclical(1.0, 0.1, 5)
     with pytest.raises(ValueError, match="pct_start must be in"):
         S.one_cycle(1.0, 100, pct_start=1.0)
-    with pytest.raises(ValueError, match="warmup_steps must be an integer >= 1"):
+    with pytest.raises(ValueError, match="warmup_steps must be a positive integer"):
         S.linear_warmup(S.constant(0.1), 0)
     with pytest.raises(ValueError, match="schedule must be a callable"):
         S.linear_warmup(0.1, 10)
@@ -181,7 +181,7 @@ def test_bad_input() -> None:
         S.suggest_lr(np.ones(4), np.ones(5))
     with pytest.raises(ValueError, match="at least skip_start"):
         S.suggest_lr(np.array([1e-3, 1e-2, 1e-1]), np.array([1.0, np.nan, np.nan]), skip_start=0)
-    with pytest.raises(ValueError, match="skip_start must be an integer >= 0"):
+    with pytest.raises(ValueError, match="skip_start must be a non-negative integer"):
         S.suggest_lr(np.ones(20), np.ones(20), skip_start=-1)
     with pytest.raises(ValueError, match="losses must not be empty"):
         S.smooth_losses(np.array([]))

@@ -107,7 +107,7 @@ def test_bad_input() -> None:
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="k must be between 2 and n=5"):
         kfold_indices(5, 6, rng)
-    with pytest.raises(ValueError, match="k must be between"):
+    with pytest.raises(ValueError, match="k must be an integer >= 2"):
         kfold_indices(5, 1, rng)
     with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
         kfold_indices(5, 2, 0)

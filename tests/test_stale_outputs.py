@@ -1,10 +1,12 @@
-"""No stale outputs: a change in the package re-executes exactly the chapters that run it.
+"""No stale outputs: a change in the package re-executes exactly the chapters that run
+it.
 
 Builds a two-chapter book in a temporary folder with the real build extension
-(``tools/sphinx_nnbook.py``) and a toy package: ``alpha.md`` prints ``toypkg.alpha.answer()``,
-``beta.md`` prints a fresh random token from ``toypkg.beta``. After a first build we change what
-``answer()`` returns and rebuild *incrementally, with the execution cache on*: the page must show
-the new value, and ``beta.md``, whose code did not change, must not have been re-executed.
+(``tools/sphinx_nnbook.py``) and a toy package: ``alpha.md`` prints
+``toypkg.alpha.answer()``, ``beta.md`` prints a fresh random token from ``toypkg.beta``.
+After a first build we change what ``answer()`` returns and rebuild *incrementally, with
+the execution cache on*: the page must show the new value, and ``beta.md``, whose code
+did not change, must not have been re-executed.
 """
 
 from __future__ import annotations
@@ -61,12 +63,39 @@ kernelspec:
 """
 
 
-def _build(book: Path) -> str:
+def _build(book: Path, parallel: bool = False) -> str:
+    """Build the toy book; with ``parallel``, first as ``make book`` does: stale chapters
+    executed two at a time by ``tools/execute_chapters.py`` into the build's cache."""
     env = {**os.environ, "PYTHONPATH": str(book), "NNBOOK_EXECUTE": ""}
-    proc = subprocess.run([str(JB), "build", ".", "-W", "-n", "--keep-going"], cwd=book, env=env,
-                          capture_output=True, text=True, timeout=600)
+    log = ""
+    if parallel:
+        pre = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "tools" / "execute_chapters.py"),
+                "--root",
+                str(book),
+                "--jobs",
+                "2",
+            ],
+            cwd=book,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert pre.returncode == 0, pre.stdout[-3000:] + pre.stderr[-3000:]
+        log += pre.stdout
+    proc = subprocess.run(
+        [str(JB), "build", ".", "-W", "-n", "--keep-going"],
+        cwd=book,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout
+    return log + proc.stdout
 
 
 def _page(book: Path, name: str) -> str:
@@ -74,37 +103,58 @@ def _page(book: Path, name: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not JB.exists(), reason="jupyter-book is not installed in this environment")
-def test_changing_the_package_reexecutes_only_dependent_chapters(tmp_path: Path) -> None:
+@pytest.mark.skipif(
+    not JB.exists(), reason="jupyter-book is not installed in this environment"
+)
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
+def test_changing_the_package_reexecutes_only_dependent_chapters(
+    tmp_path: Path, parallel: bool
+) -> None:
     book = tmp_path / "book"
     pkg = book / "toypkg"
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text("from .alpha import *\nfrom .beta import *\n")
-    (pkg / "alpha.py").write_text('__all__ = ["answer"]\n\ndef answer():\n    return "value-one"\n')
+    (pkg / "alpha.py").write_text(
+        '__all__ = ["answer"]\n\ndef answer():\n    return "value-one"\n'
+    )
     (pkg / "beta.py").write_text(
         '__all__ = ["token"]\nimport uuid\n\ndef token():\n    return "token-" + uuid.uuid4().hex\n'
     )
     (book / "_config.yml").write_text(CONFIG.format(tools=ROOT / "tools", pkg=pkg))
     (book / "_toc.yml").write_text(TOC)
     (book / "intro.md").write_text("# Intro\n\nA stale-output check.\n")
-    (book / "alpha.md").write_text(CHAPTER.format(title="Alpha", code="from toypkg import answer\nprint(answer())"))
-    (book / "beta.md").write_text(CHAPTER.format(title="Beta", code="from toypkg import token\nprint(token())"))
+    (book / "alpha.md").write_text(
+        CHAPTER.format(title="Alpha", code="from toypkg import answer\nprint(answer())")
+    )
+    (book / "beta.md").write_text(
+        CHAPTER.format(title="Beta", code="from toypkg import token\nprint(token())")
+    )
 
-    _build(book)
+    log = _build(book, parallel)
     assert "value-one" in _page(book, "alpha")
+    if parallel:  # executed beforehand: the build only reads the cache
+        assert "2 to execute" in log and "Executing notebook" not in log
     beta_before = _page(book, "beta")
 
     # Change what the package function returns; the chapter text stays exactly the same.
-    (pkg / "alpha.py").write_text('__all__ = ["answer"]\n\ndef answer():\n    return "value-two"\n')
-    log = _build(book)
+    (pkg / "alpha.py").write_text(
+        '__all__ = ["answer"]\n\ndef answer():\n    return "value-two"\n'
+    )
+    log = _build(book, parallel)
 
-    assert "value-two" in _page(book, "alpha"), "the chapter still shows the old package output"
+    assert "value-two" in _page(book, "alpha"), (
+        "the chapter still shows the old package output"
+    )
     assert "value-one" not in _page(book, "alpha")
     assert "re-executing: alpha" in log
+    if parallel:  # only alpha was stale, and the build re-used its fresh execution
+        assert "1 to execute" in log and "Executing notebook" not in log
     token = beta_before.split("token-")[1][:32]
     assert token in _page(book, "beta"), "an unaffected chapter was re-executed"
 
     # A third build with nothing changed executes nothing.
-    log = _build(book)
+    log = _build(book, parallel)
     assert "re-executing" not in log
+    if parallel:
+        assert "0 to execute" in log
     shutil.rmtree(book / "_build")

@@ -158,3 +158,55 @@ def test_bad_inputs() -> None:
     block = TransformerBlock(4, 2, 8, rng, cross=True)
     with pytest.raises(ValueError, match="memory"):
         block(np.zeros((1, 2, 4)))
+
+
+def test_hungarian_equals_brute_force() -> None:
+    import itertools
+
+    from nnbook import hungarian_match
+
+    rng = np.random.default_rng(11)
+    for _ in range(60):
+        n = int(rng.integers(1, 5))
+        m = int(rng.integers(n, 6))
+        cost = rng.standard_normal((n, m))
+        rows, cols = hungarian_match(cost)
+        brute = min(sum(cost[i, p[i]] for i in range(n))
+                    for p in itertools.permutations(range(m), n))
+        assert cost[rows, cols].sum() == pytest.approx(brute)
+        assert len(set(cols.tolist())) == n
+    with pytest.raises(ValueError, match="n <= m"):
+        hungarian_match(np.zeros((3, 2)))
+
+
+def test_chinchilla_allocation_spends_the_budget() -> None:
+    from nnbook import chinchilla_allocation
+
+    N, D = chinchilla_allocation(1e23)
+    assert 6 * N * D == pytest.approx(1e23)
+    N2, D2 = chinchilla_allocation(1e25)
+    assert np.log(N2 / N) / np.log(100) == pytest.approx(0.28 / 0.62)
+    with pytest.raises(ValueError, match="C"):
+        chinchilla_allocation(-1.0)
+
+
+def test_mask_tokens_and_masked_lm_gradients() -> None:
+    from nnbook import MaskedLM, mask_tokens
+
+    rng = np.random.default_rng(12)
+    ids = rng.integers(0, 6, (2, 5))
+    inp, tgt = mask_tokens(ids, rng, mask_id=6, n_vocab=6, p=0.5)
+    assert np.all((tgt == -100) | (tgt == ids))
+    assert np.all(inp[tgt == -100] == ids[tgt == -100])
+    check_module(MaskedLM(7, 4, 2, 1, 8, 5, rng), inp)
+
+
+def test_patchify_and_vit_gradients() -> None:
+    from nnbook import ViT, patchify
+
+    img = np.arange(2 * 4 * 4, dtype=float).reshape(2, 4, 4)
+    P = patchify(img, 2)
+    assert P.shape == (2, 4, 4)
+    np.testing.assert_array_equal(P[0, 1], [2, 3, 6, 7])
+    rng = np.random.default_rng(13)
+    check_module(ViT(4, 2, 3, 4, 2, 1, 8, rng), rng.standard_normal((2, 4, 4)))

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .._checks import as_float_array, check_positive, check_rng
+from .._checks import as_float_array, check_choice, check_int, check_positive, check_rng
 
 __all__ = ["add_noise", "random_shift", "random_scale", "compose"]
 
@@ -58,10 +58,8 @@ def random_shift(
     """
     X = _series(X)
     check_rng(rng)
-    if int(max_shift) != max_shift or max_shift < 0:
-        raise ValueError(f"max_shift must be a non-negative integer; got {max_shift!r}")
-    if mode not in ("circular", "zeros"):
-        raise ValueError(f"mode must be 'circular' or 'zeros'; got {mode!r}")
+    max_shift = check_int(max_shift, "max_shift", minimum=0)
+    check_choice(mode, ("circular", "zeros"), "mode")
     n, length = X.shape
     s = rng.integers(-int(max_shift), int(max_shift) + 1, size=(n, 1))
     src = np.arange(length)[None, :] - s  # (batch, length): Y[i, t] = X[i, src]
@@ -76,17 +74,14 @@ def random_scale(
     X: np.ndarray, rng: np.random.Generator, max_stretch: float = 0.1
 ) -> np.ndarray:
     """Stretch every row along the time axis about its centre by a factor a_i ~ U(1 - m,
-    1 + m),
-    m = ``max_stretch``, by linear interpolation:
+    1 + m), m = ``max_stretch``, by linear interpolation:
 
     Y[i, t] = X[i, u] at u = c + (t - c) / a_i,  c = (length - 1) / 2,
 
-    with X at a fractional u interpolated between its neighbours floor(u) and floor(u) +
-    1, and
-    u clamped to [0, length - 1] (the edge values are repeated). a > 1 widens the
-    pattern,
-    a < 1 narrows it. ``X``: (batch, length) -> (batch, length), same dtype;
-    0 <= ``max_stretch`` < 1.
+    with X at a fractional u interpolated between its neighbours floor(u) and
+    floor(u) + 1, and u clamped to [0, length - 1] (the edge values are repeated). a > 1
+    widens the pattern, a < 1 narrows it. ``X``: (batch, length) -> (batch, length),
+    same dtype; 0 <= ``max_stretch`` < 1.
     """
     X = _series(X)
     check_rng(rng)
@@ -114,8 +109,8 @@ def compose(*fns: Augment) -> Augment:
     """Chain augmentations: compose(f, g)(X, rng) = g(f(X, rng), rng).
 
     Each ``fn`` takes ``(X, rng)`` (bind other arguments with
-    :func:`functools.partial`). The
-    result is the ``augment(X_batch, rng) -> X_batch`` hook of :func:`nnbook.model.fit`.
+    :func:`functools.partial`). The result is the ``augment(X_batch, rng) -> X_batch``
+    hook of :func:`nnbook.model.fit`.
     """
     if not fns:
         raise ValueError("compose needs at least one augmentation function; got none")

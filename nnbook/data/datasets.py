@@ -23,7 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .._checks import as_float_array, check_int, check_labels, check_rng
+from .._checks import (
+    as_float_array,
+    check_float,
+    check_int,
+    check_labels,
+    check_positive,
+    check_probability,
+    check_rng,
+)
 
 __all__ = [
     "make_separable",
@@ -43,19 +51,16 @@ def make_separable(
     n: int, rng: np.random.Generator, margin: float = 0.5, dim: int = 2
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points in [-1, 1]^dim labelled +1/-1 by a random hyperplane through the
-    origin,
-    with every point at distance at least ``margin`` from it (points closer are
+    origin, with every point at distance at least ``margin`` from it (points closer are
     redrawn).
 
     Returns ``X``: (n, dim) and ``y``: (n,) in {-1, +1}; the unit normal of the
-    separating plane
-    is not returned (it is the first draw from ``rng``).
+    separating plane is not returned (it is the first draw from ``rng``).
     """
     check_rng(rng)
-    if n < 1 or dim < 1:
-        raise ValueError(f"n and dim must be positive; got n={n}, dim={dim}")
-    if not 0 <= margin < 1:
-        raise ValueError(f"margin must be in [0, 1); got {margin}")
+    n = check_int(n, "n")
+    dim = check_int(dim, "dim")
+    margin = check_probability(margin, "margin")
     w = rng.standard_normal(dim)
     w /= np.linalg.norm(w)
     X = np.empty((0, dim))
@@ -70,10 +75,11 @@ def make_xor(
     n: int = 4, rng: np.random.Generator | None = None, noise: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """The XOR problem. With ``n = 4`` and no noise: the corners of the unit square with
-    labels
-    x1 XOR x2 in {0, 1}. Otherwise ``n`` corners drawn at random with Gaussian
+    labels x1 XOR x2 in {0, 1}. Otherwise ``n`` corners drawn at random with Gaussian
     ``noise``."""
     corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    n = check_int(n, "n")
+    noise = check_positive(noise, "noise", strict=False)
     if n == 4 and noise == 0.0:
         X = corners.copy()
     else:
@@ -93,6 +99,8 @@ def make_moons(
     """Two interleaving half circles, ``n`` points in all, labels 0/1, Gaussian
     ``noise``."""
     check_rng(rng)
+    n = check_int(n, "n", minimum=2)
+    noise = check_positive(noise, "noise", strict=False)
     n0 = n // 2
     t0 = rng.uniform(0, np.pi, n0)
     t1 = rng.uniform(0, np.pi, n - n0)
@@ -111,6 +119,9 @@ def make_spirals(
     """``n_classes`` interleaved spiral arms, ``n`` points in all (as in CS231n's
     classic demo)."""
     check_rng(rng)
+    n = check_int(n, "n")
+    n_classes = check_int(n_classes, "n_classes", minimum=2)
+    noise = check_positive(noise, "noise", strict=False)
     y = np.arange(n) % n_classes
     r = np.linspace(0.0, 1.0, n)[rng.permutation(n)]
     t = y * (2 * np.pi / n_classes) + 4.0 * r + noise * rng.standard_normal(n)
@@ -136,10 +147,9 @@ def load_mnist1d(seed: int = 42) -> dict[str, np.ndarray]:
     """The MNIST-1D benchmark, generated offline with the reference arguments.
 
     Returns a dict with ``x`` (4000, 40), ``y`` (4000,), ``x_test`` (1000, 40),
-    ``y_test``
-    (1000,) and ``t`` (40,), the series' time axis. The published baselines (Greydanus,
-    2020)
-    use exactly this data: logistic regression ~32%, MLP ~68%, CNN ~94% test accuracy.
+    ``y_test`` (1000,) and ``t`` (40,), the series' time axis. The published baselines
+    (Greydanus, 2020) use exactly this data: logistic regression ~32%, MLP ~68%, CNN
+    ~94% test accuracy.
     """
     from mnist1d.data import get_dataset_args, make_dataset
 
@@ -161,7 +171,7 @@ def load_mnist1d(seed: int = 42) -> dict[str, np.ndarray]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, **data)
+        np.savez(tmp, allow_pickle=False, **data)
         os.replace(tmp, path)
     except OSError:  # a read-only home is fine: we just regenerate next time
         pass
@@ -187,14 +197,20 @@ def standardize(
     """Shift and scale every column to mean 0 and standard deviation 1 *using training
     statistics only*, and apply the same map to the other arrays (validation, test)."""
     X_train = as_float_array(X_train, "X_train", ndim=2, shape_hint="(n, d)")
-    mu = X_train.mean(axis=0)
-    sd = X_train.std(axis=0) + eps
+    eps = check_positive(eps, "eps", strict=False)
+    big = np.max(np.abs(X_train)) > 1e100  # std would overflow: scale first
+    scale = np.max(np.abs(X_train), axis=0) if big else np.ones(X_train.shape[1])
+    scale[scale == 0] = 1.0
+    Xs = X_train / scale
+    mu = Xs.mean(axis=0) * scale
+    sd = (Xs.std(axis=0) + eps / scale) * scale
     out = [(X_train - mu) / sd]
     for i, X in enumerate(others):
         X = as_float_array(X, f"others[{i}]", ndim=2, shape_hint="(m, d)")
         if X.shape[1] != X_train.shape[1]:
             raise ValueError(
-                f"others[{i}] must have {X_train.shape[1]} columns like X_train; got {X.shape[1]}"
+                f"others[{i}] must have {X_train.shape[1]} columns like X_train; got "
+                f"{X.shape[1]}"
             )
         out.append((X - mu) / sd)
     return tuple(out)
@@ -206,14 +222,18 @@ def train_val_split(
     """Shuffle and split into (X_train, y_train, X_val, y_val) with ``val_fraction``
     held out."""
     check_rng(rng)
-    X = np.asarray(X)
+    X = as_float_array(X, "X", ndim=(1, 2, 3, 4), shape_hint="(n, ...)")
     y = np.asarray(y)
+    if y.ndim < 1 or y.dtype.kind not in "biuf":
+        raise ValueError(f"y must be an array with one row per example; got {y!r}")
     if X.shape[0] != y.shape[0]:
         raise ValueError(
-            f"X and y must have the same number of rows; got {X.shape[0]} and {y.shape[0]}"
+            f"X and y must have the same number of rows; got {X.shape[0]} and "
+            f"{y.shape[0]}"
         )
-    if not 0 < val_fraction < 1:
-        raise ValueError(f"val_fraction must be in (0, 1); got {val_fraction}")
+    val_fraction = check_float(
+        val_fraction, "val_fraction", low=0.0, high=1.0, low_open=True, high_open=True
+    )
     perm = rng.permutation(X.shape[0])
     n_val = max(1, int(round(val_fraction * X.shape[0])))
     val, train = perm[:n_val], perm[n_val:]
@@ -224,8 +244,8 @@ def minibatches(
     n: int, batch_size: int, rng: np.random.Generator | None = None
 ) -> Iterator[np.ndarray]:
     """Index arrays covering ``range(n)`` in batches of ``batch_size`` (the last may be
-    smaller),
-    in a fresh random order when ``rng`` is given (one epoch of mini-batch SGD)."""
+    smaller), in a fresh random order when ``rng`` is given (one epoch of mini-batch
+    SGD)."""
     n = check_int(n, "n")
     batch_size = check_int(batch_size, "batch_size")
     order = check_rng(rng).permutation(n) if rng is not None else np.arange(n)

@@ -21,8 +21,7 @@ TINY_SHAKESPEARE_SHA256 = (
 def load_tiny_shakespeare(test_fraction: float = 0.1) -> tuple[str, str]:
     """The 1,115,394 characters of Tiny Shakespeare, split into (train, test) text: the
     last ``test_fraction`` of the characters are held out. The file's SHA-256 is
-    checked,
-    so every reader trains on the same text."""
+    checked, so every reader trains on the same text."""
     frac = check_probability(test_fraction, "test_fraction")
     raw = (Path(__file__).with_name("tinyshakespeare.txt")).read_bytes()
     digest = hashlib.sha256(raw).hexdigest()

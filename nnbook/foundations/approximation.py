@@ -7,9 +7,8 @@ A one-hidden-layer network on the real line is
 
 stored in the book's layer convention (:doc:`/book/foundations/mathematics`): for inputs
 ``x`` of shape (m,), the hidden pre-activations are ``x[:, None] @ W1 + b1`` with
-``W1``: (1, n_units),
-``b1``: (n_units,), and the output is ``H @ W2 + b2`` with ``W2``: (n_units, 1), ``b2``:
-(1,).
+``W1``: (1, n_units), ``b1``: (n_units,), and the output is ``H @ W2 + b2`` with ``W2``:
+(n_units, 1), ``b2``: (1,).
 
 * ``relu_interpolant`` chooses the weights so that g is the piecewise-linear interpolant
 of f at
@@ -32,7 +31,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .._checks import as_float_array, check_positive, check_rng, check_same_shape
+from .._checks import (
+    as_float_array,
+    check_int,
+    check_positive,
+    check_rng,
+    check_same_shape,
+)
 from ..nn.activations import relu, sigmoid
 
 __all__ = [
@@ -76,7 +81,8 @@ def _knot_values(
     v = as_float_array(f(t), "f(knots)")
     if v.shape != t.shape:
         raise ValueError(
-            f"f must map an array of shape {t.shape} to the same shape; got shape {v.shape}"
+            f"f must map an array of shape {t.shape} to the same shape; got shape "
+            f"{v.shape}"
         )
     return t, v
 
@@ -132,12 +138,10 @@ def step_approximant(
 
         g(x) = f(t_0) + sum_{k=1}^{n} (f(t_k) - f(t_{k-1})) sigmoid(slope (x - tau_k)),
 
-    which tends, as slope -> infinity, to the step function equal to f(t_k) on
-    [tau_k, tau_{k+1}]. The default ``slope`` = 40 / h makes the sigmoids steep on the
-    scale of the
-    knot spacing. Returns ``(W1, b1, W2, b2)`` with shapes (1, n), (n,), (n, 1), (1,),
-    for
-    ``evaluate_one_hidden(x, W1, b1, W2, b2, "sigmoid")``.
+    which tends, as slope -> infinity, to the step function equal to f(t_k) on [tau_k,
+    tau_{k+1}]. The default ``slope`` = 40 / h makes the sigmoids steep on the scale of
+    the knot spacing. Returns ``(W1, b1, W2, b2)`` with shapes (1, n), (n,), (n, 1),
+    (1,), for ``evaluate_one_hidden(x, W1, b1, W2, b2, "sigmoid")``.
 
     Derived in :doc:`/book/foundations/universal-approximation`.
     """
@@ -168,7 +172,8 @@ def _check_weights(
     b2 = as_float_array(b2, "b2", ndim=1, shape_hint="(1,)")
     if b1.shape != (n,) or W2.shape != (n, 1) or b2.shape != (1,):
         raise ValueError(
-            f"weights must have shapes (1, n), (n,), (n, 1), (1,) with n = {n}; got W1 {W1.shape}, "
+            f"weights must have shapes (1, n), (n,), (n, 1), (1,) with n = {n}; got "
+            f"W1 {W1.shape}, "
             f"b1 {b1.shape}, W2 {W2.shape}, b2 {b2.shape}"
         )
     return W1, b1, W2, b2
@@ -206,7 +211,8 @@ def evaluate_one_hidden(
     act = _ACTIVATIONS.get(activation) if isinstance(activation, str) else activation
     if act is None:
         raise ValueError(
-            f"activation must be one of {sorted(_ACTIVATIONS)} or a callable; got {activation!r}"
+            f"activation must be one of {sorted(_ACTIVATIONS)} or a callable; got "
+            f"{activation!r}"
         )
     H = act(x[:, None] @ W1 + b1)  # (m, n): every unit on every input
     return (H @ W2 + b2)[:, 0]
@@ -252,8 +258,8 @@ def one_hidden_mse_and_grads(
               dH = dy_hat W2^T,  dZ = dH * 1[Z > 0],  dW1 = x^T dZ,  db1 = sum_i dZ_i.
 
     ``x``, ``y``: (m,); weights as in ``evaluate_one_hidden``. Returns the loss and a
-    dict of
-    gradients with keys "W1", "b1", "W2", "b2", each of the shape of its parameter.
+    dict of gradients with keys "W1", "b1", "W2", "b2", each of the shape of its
+    parameter.
 
     Derived in :doc:`/book/foundations/universal-approximation`.
     """
@@ -339,7 +345,8 @@ def fit_one_hidden(
             losses[step] = loss
             if not np.isfinite(loss):
                 raise ValueError(
-                    f"gradient descent diverged at step {step} (loss {loss}); lr must be smaller "
+                    f"gradient descent diverged at step {step} (loss {loss}); lr must "
+                    "be smaller "
                     f"than {lr}"
                 )
             if step < n_steps:
@@ -350,22 +357,18 @@ def fit_one_hidden(
 
 def sawtooth(x: np.ndarray, n_layers: int) -> np.ndarray:
     """Telgarsky's sawtooth: the tent map t(x) = 2 relu(x) - 4 relu(x - 1/2) composed
-    ``n_layers``
-    times, a ReLU network of depth ``n_layers`` and width 2.
+    ``n_layers`` times, a ReLU network of depth ``n_layers`` and width 2.
 
     On [0, 1], t maps [0, 1/2] onto [0, 1] upwards and [1/2, 1] onto [0, 1] downwards,
-    so the
-    k-fold composition has 2^(k-1) teeth: 2^k linear pieces, value 0 at j / 2^(k-1) and
-    1 at the
-    odd multiples of 1 / 2^k. ``x``: any shape (meant for [0, 1]); returns the same
-    shape.
+    so the k-fold composition has 2^(k-1) teeth: 2^k linear pieces, value 0 at
+    j / 2^(k-1) and 1 at the odd multiples of 1 / 2^k. ``x``: any shape (meant for [0,
+    1]); returns the same shape.
 
     Derived in :doc:`/book/foundations/universal-approximation`.
     """
     h = as_float_array(x, "x")
-    if int(n_layers) != n_layers or n_layers < 0:
-        raise ValueError(f"n_layers must be a non-negative integer; got {n_layers!r}")
-    for _ in range(int(n_layers)):  # a loop over layers
+    n_layers = check_int(n_layers, "n_layers", minimum=0, maximum=10_000)
+    for _ in range(n_layers):  # a loop over layers
         h = 2.0 * relu(h) - 4.0 * relu(h - 0.5)
     return h
 
@@ -375,18 +378,16 @@ def count_linear_pieces(x: np.ndarray, y: np.ndarray, rtol: float = 1e-8) -> int
     g(x).
 
     Slopes between consecutive samples are compared; a change larger than ``rtol`` times
-    the
-    largest slope magnitude (plus ``rtol``) starts a new piece. The kinks must lie on
-    sample
-    points (a kink strictly between two samples would be counted twice). ``x``: (m,)
-    strictly
-    increasing, m >= 2; ``y``: (m,).
+    the largest slope magnitude (plus ``rtol``) starts a new piece. The kinks must lie
+    on sample points (a kink strictly between two samples would be counted twice).
+    ``x``: (m,) strictly increasing, m >= 2; ``y``: (m,).
 
     Derived in :doc:`/book/foundations/universal-approximation`.
     """
     x = as_float_array(x, "x", ndim=1, shape_hint="(m,)")
     y = as_float_array(y, "y", ndim=1, shape_hint="(m,)")
     check_same_shape(x, y, "x", "y")
+    rtol = check_positive(rtol, "rtol", strict=False)
     if x.shape[0] < 2 or np.any(np.diff(x) <= 0):
         raise ValueError(
             f"x must hold at least 2 strictly increasing points; got shape {x.shape}"

@@ -33,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import as_float_array, check_rng
+from .._checks import as_float_array, check_int, check_positive, check_rng, check_type
+from ..nn.activations import sigmoid
 
 __all__ = [
     "Value",
@@ -67,16 +68,12 @@ class Value:
     """One scalar node of a computational graph, with its gradient.
 
     ``data``: the float computed in the forward pass. ``grad``: dL/d(this node), filled
-    by
-    ``L.backward()`` for every node L depends on, *accumulated* with ``+=`` across calls
-    (reset with ``zero_grad``). ``parents``: the Values this one was computed from.
-    ``local_grads``: a closure returning d(this)/d(parent) for each parent, evaluated
-    lazily in
-    the backward pass. Supports ``+ - * /``, unary minus, ``** c`` for a constant ``c``
-    (and the
-    reflected forms ``2 + v``, ``2 * v``, ``2 - v``, ``2 / v``), ``exp``, ``log``,
-    ``tanh``,
-    ``sigmoid`` and ``relu``.
+    by ``L.backward()`` for every node L depends on, *accumulated* with ``+=`` across
+    calls (reset with ``zero_grad``). ``parents``: the Values this one was computed
+    from. ``local_grads``: a closure returning d(this)/d(parent) for each parent,
+    evaluated lazily in the backward pass. Supports ``+ - * /``, unary minus, ``** c``
+    for a constant ``c`` (and the reflected forms ``2 + v``, ``2 * v``, ``2 - v``,
+    ``2 / v``), ``exp``, ``log``, ``tanh``, ``sigmoid`` and ``relu``.
     """
 
     __slots__ = ("data", "grad", "parents", "local_grads", "op", "label")
@@ -203,8 +200,8 @@ class Value:
         """Every node this one depends on, each after all of its parents, ``self`` last.
 
         Iterative depth-first search with an explicit stack, so graphs of any depth
-        work: a node
-        is pushed once to expand its parents and once more to be emitted after them."""
+        work: a node is pushed once to expand its parents and once more to be emitted
+        after them."""
         order: list[Value] = []
         visited: set[Value] = set()
         stack: list[tuple[Value, bool]] = [(self, False)]
@@ -311,7 +308,12 @@ def draw_graph(value: Value, ax: Any = None, show_grad: bool = True) -> Any:
                 va="center",
                 fontsize=8,
                 zorder=3,
-                bbox=dict(boxstyle="round,pad=0.35", fc="white", ec=colour, lw=1.5),
+                bbox={
+                    "boxstyle": "round,pad=0.35",
+                    "fc": "white",
+                    "ec": colour,
+                    "lw": 1.5,
+                },
             )
         )
     # arrows are drawn after (above) the boxes, whose outlines are placed when they are
@@ -361,8 +363,8 @@ class ScalarNeuron:
         self, n_in: int, rng: np.random.Generator, activation: str = "tanh"
     ) -> None:
         check_rng(rng)
-        if int(n_in) < 1:
-            raise ValueError(f"n_in must be a positive integer; got {n_in}")
+        n_in = check_int(n_in, "n_in")
+        check_type(activation, str, "activation")
         if activation not in _ACTIVATIONS:
             raise ValueError(
                 f"activation must be one of {_ACTIVATIONS}; got {activation!r}"
@@ -401,8 +403,10 @@ class ScalarMLP:
     def __init__(
         self, sizes: Sequence[int], rng: np.random.Generator, activation: str = "tanh"
     ) -> None:
-        sizes = [int(s) for s in sizes]
-        if len(sizes) < 2 or min(sizes) < 1:
+        check_type(sizes, (list, tuple), "sizes")
+        sizes = [check_int(s, "sizes") for s in sizes]
+        check_type(activation, str, "activation")
+        if len(sizes) < 2:
             raise ValueError(
                 f"sizes must list at least two positive layer widths; got {sizes}"
             )
@@ -437,6 +441,7 @@ class ScalarMLP:
 
     def step(self, lr: float) -> None:
         """One gradient-descent step on every parameter: p <- p - lr * p.grad."""
+        lr = check_positive(lr, "lr")
         for p in self.parameters():
             p.data -= lr * p.grad
 
@@ -457,12 +462,13 @@ class ScalarMLP:
         X = as_float_array(X, "X", ndim=2, shape_hint="(batch, n_in)")
         if X.shape[1] != self.sizes[0]:
             raise ValueError(f"X must have {self.sizes[0]} columns; got {X.shape[1]}")
-        phi = {
+        activations: dict[str, Callable[[np.ndarray], np.ndarray]] = {
             "tanh": np.tanh,
             "relu": lambda z: np.maximum(z, 0.0),
-            "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
+            "sigmoid": sigmoid,
             "linear": lambda z: z,
-        }[self.activation]
+        }
+        phi = activations[self.activation]
         H = X
         params = self.weights()
         for k, (W, b) in enumerate(params):
@@ -600,9 +606,8 @@ def grad_reverse_mode(
     f: Callable[..., Any], x: Iterable[float]
 ) -> tuple[float, np.ndarray]:
     """Value and gradient of a scalar ``f(x_1, ..., x_n)`` by reverse mode: one forward
-    pass that
-    records the graph and one backward pass. ``x``: n numbers; returns (f(x), (n,)
-    gradient)."""
+    pass that records the graph and one backward pass. ``x``: n numbers; returns (f(x),
+    (n,) gradient)."""
     xs = [Value(_real(v, "x")) for v in x]
     if not xs:
         raise ValueError("x must hold at least one number; got none")

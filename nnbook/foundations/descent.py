@@ -2,14 +2,14 @@
 
 The iteration :math:`x_{t+1} = x_t - \\eta \\nabla f(x_t)` on the quadratic
 :math:`f(x) = \\tfrac12 x^\\top A x - b^\\top x` is the one case where everything can be
-computed:
-the error contracts by :math:`\\max_i |1 - \\eta\\lambda_i|` per step, converges for
-:math:`\\eta < 2/L` and is fastest at :math:`\\eta = 2/(\\mu + L)`. Derived in
-:doc:`/book/foundations/mathematics`; the optimizers chapter reuses the test functions.
+computed: the error contracts by :math:`\\max_i |1 - \\eta\\lambda_i|` per step,
+converges for :math:`\\eta < 2/L` and is fastest at :math:`\\eta = 2/(\\mu + L)`.
+Derived in :doc:`/book/foundations/mathematics`; the optimizers chapter reuses the test
+functions.
 
 Convention: a point is an array of shape ``(..., d)``; every function here is vectorized
-over the
-leading axes, so a whole grid of points (for a contour plot) is evaluated in one call.
+over the leading axes, so a whole grid of points (for a contour plot) is evaluated in
+one call.
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .._checks import as_float_array, check_positive
+from .._checks import (
+    as_float_array,
+    check_callable,
+    check_float,
+    check_int,
+    check_positive,
+)
 
 __all__ = [
     "gradient_descent",
@@ -62,25 +68,24 @@ def gradient_descent(
 
     ``grad`` maps a point of shape (d,) to its gradient, shape (d,). ``x0``: (d,).
     Returns the whole trajectory, shape (n_steps + 1, d), row t being x_t (row 0 is
-    ``x0``).
-    A diverging run is not stopped: its rows grow and may overflow to inf, which is what
-    the
-    chapter wants to show for lr > 2/L.
+    ``x0``). A diverging run is not stopped: its rows grow and may overflow to inf,
+    which is what the chapter wants to show for lr > 2/L.
 
     Derived in :doc:`/book/foundations/mathematics`.
     """
     x0 = as_float_array(x0, "x0", ndim=1, shape_hint="(d,)")
+    check_callable(grad, "grad")
     lr = check_positive(lr, "lr")
-    if int(n_steps) != n_steps or n_steps < 0:
-        raise ValueError(f"n_steps must be a non-negative integer; got {n_steps!r}")
-    traj = np.empty((int(n_steps) + 1, x0.shape[0]), dtype=x0.dtype)
+    n_steps = check_int(n_steps, "n_steps", minimum=0)
+    traj = np.empty((n_steps + 1, x0.shape[0]), dtype=x0.dtype)
     traj[0] = x0
     with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(int(n_steps)):  # a loop over iterations, not over data
+        for t in range(n_steps):  # a loop over iterations, not over data
             g = np.asarray(grad(traj[t]))
             if g.shape != x0.shape:
                 raise ValueError(
-                    f"grad must return an array of shape {x0.shape}; got shape {g.shape}"
+                    f"grad must return an array of shape {x0.shape}; got shape "
+                    f"{g.shape}"
                 )
             traj[t + 1] = traj[t] - lr * g
     return traj
@@ -93,10 +98,8 @@ def quadratic(
     callables.
 
     ``A``: (d, d) symmetric positive definite; ``b``: (d,). Both returned functions take
-    points
-    of shape (..., d): ``f`` returns shape (...) and ``grad`` returns shape (..., d), so
-    a grid of
-    shape (m, m, d) is evaluated in one call. The minimizer is A^{-1} b
+    points of shape (..., d): ``f`` returns shape (...) and ``grad`` returns shape (...,
+    d), so a grid of shape (m, m, d) is evaluated in one call. The minimizer is A^{-1} b
     (``quadratic_minimizer``).
 
     Derived in :doc:`/book/foundations/mathematics`.
@@ -175,12 +178,12 @@ def rosenbrock(x: np.ndarray, a: float = 1.0, b: float = 100.0) -> np.ndarray:
     1960).
 
     Minimum 0 at (a, a^2), at the bottom of a long, curved, flat-floored valley: the
-    classic test
-    for optimizers. ``x``: (..., 2); returns shape (...).
+    classic test for optimizers. ``x``: (..., 2); returns shape (...).
 
     Derived in :doc:`/book/foundations/mathematics`.
     """
     x = _check_points(x, 2)
+    a, b = check_float(a, "a"), check_float(b, "b")
     u, v = x[..., 0], x[..., 1]
     return (a - u) ** 2 + b * (v - u * u) ** 2
 

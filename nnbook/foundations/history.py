@@ -25,10 +25,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from .._checks import as_float_array, check_rng
+from .._checks import (
+    ArgumentTypeError,
+    NonFiniteError,
+    as_float_array,
+    check_float,
+    check_int,
+    check_positive,
+    check_rng,
+    check_type,
+)
 from ..viz.plotting import PALETTE
 
 __all__ = [
@@ -75,8 +83,7 @@ NN_WINTERS: tuple[tuple[int, int], ...] = ((1969, 1982), (1995, 2006))
 @dataclass(frozen=True)
 class Event:
     """One event of the timeline: ``year``, a short ``title``, the ``people`` behind it,
-    the
-    BibTeX ``key`` of its source in ``references.bib`` and its ``category`` (one of
+    the BibTeX ``key`` of its source in ``references.bib`` and its ``category`` (one of
     :data:`CATEGORIES`). See :doc:`/book/foundations/history`."""
 
     year: int
@@ -251,7 +258,8 @@ def _check_events(events: Iterable[Any]) -> tuple[Event, ...]:
             )
         if e.category not in CATEGORIES:
             raise ValueError(
-                f"event category must be one of {CATEGORIES}; got {e.category!r} ({e.title})"
+                f"event category must be one of {CATEGORIES}; got {e.category!r} "
+                f"({e.title})"
             )
     return events
 
@@ -269,11 +277,14 @@ def timeline(
     Shown in :doc:`/book/foundations/history`.
     """
     if categories is not None:
+        check_type(categories, (list, tuple, set, frozenset), "categories")
         unknown = [c for c in categories if c not in CATEGORIES]
         if unknown:
             raise ValueError(
                 f"categories must be drawn from {CATEGORIES}; got unknown {unknown}"
             )
+    start = None if start is None else check_int(start, "start", minimum=None)
+    end = None if end is None else check_int(end, "end", minimum=None)
     if start is not None and end is not None and start > end:
         raise ValueError(f"start must not be after end; got start={start}, end={end}")
     out = tuple(
@@ -309,14 +320,33 @@ def plot_timeline(
     number of markers equals ``len(events)``. ``events`` defaults to :func:`timeline`.
     Shown in :doc:`/book/foundations/history`.
     """
+    if ax is not None and not callable(getattr(ax, "axvspan", None)):
+        raise ArgumentTypeError(
+            f"ax must be a matplotlib Axes or None; got {type(ax).__name__}"
+        )
+    if events is not None:
+        check_type(events, (list, tuple), "events")
     events = _check_events(timeline() if events is None else events)
-    for lo, hi in winters:
+    fontsize = check_positive(fontsize, "fontsize")
+    check_type(show_people, bool, "show_people")
+    check_type(legend, bool, "legend")
+    check_type(winters, (list, tuple), "winters")
+    for winter in winters:
+        if not isinstance(winter, (list, tuple)) or len(winter) != 2:
+            raise ArgumentTypeError(
+                f"winters must hold (first year, last year) pairs; got {winter!r}"
+            )
+        lo = check_int(winter[0], "winters", minimum=None)
+        hi = check_int(winter[1], "winters", minimum=None)
         if lo > hi:
             raise ValueError(
-                f"each winter must be (first year, last year) with first <= last; got ({lo}, {hi})"
+                "each winter must be (first year, last year) with first <= last; got "
+                f"({lo}, {hi})"
             )
     n = len(events)
     if ax is None:
+        import matplotlib.pyplot as plt  # lazily: `import nnbook` stays fast
+
         _, ax = plt.subplots(figsize=(8.0, 0.24 * n + 1.4))
     years = np.array([e.year for e in events], dtype=float)
     rows = np.arange(n)[::-1]  # earliest event on top
@@ -350,7 +380,7 @@ def plot_timeline(
     split = (lo_year + hi_year) / 2 + 0.25 * (
         hi_year - lo_year
     ) / 2  # recent decades are crowded
-    for i, (e, y, r) in enumerate(zip(events, years, rows)):
+    for e, y, r in zip(events, years, rows):
         text = f"{e.year}  {e.title}" + (f" ({e.people})" if show_people else "")
         right = y < split
         ax.text(
@@ -383,6 +413,13 @@ def plot_timeline(
 # --------------------------------------------------
 
 
+def _updated(w_new: np.ndarray) -> np.ndarray:
+    """The new weights, or a clear error when a too large ``lr`` overflowed them."""
+    if not np.all(np.isfinite(w_new)):
+        raise NonFiniteError("the update overflowed; lr must be smaller")
+    return w_new
+
+
 def _w_and_X(w: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     w = as_float_array(w, "w", ndim=1, shape_hint="(n,)")
     X = as_float_array(X, "X", ndim=(1, 2), shape_hint="(n,) or (batch, n)")
@@ -400,13 +437,14 @@ def hebbian_update(w: np.ndarray, X: np.ndarray, lr: float) -> np.ndarray:
     w <- w + lr * mean_k y_k x_k,   y_k = w . x_k.
 
     It is gradient *ascent* on (1/2) mean_k y_k^2, so |w| grows without bound. ``w``:
-    (n,);
-    ``X``: one input (n,) or a batch (batch, n). Returns the new weights, shape (n,).
-    Derived in :doc:`/book/foundations/history`.
+    (n,); ``X``: one input (n,) or a batch (batch, n). Returns the new weights, shape
+    (n,). Derived in :doc:`/book/foundations/history`.
     """
     w, X = _w_and_X(w, X)
+    lr = check_positive(lr, "lr")
     y = X @ w
-    return w + lr * (X.T @ y) / X.shape[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _updated(w + lr * (X.T @ y) / X.shape[0])
 
 
 def oja_update(w: np.ndarray, X: np.ndarray, lr: float) -> np.ndarray:
@@ -423,8 +461,10 @@ def oja_update(w: np.ndarray, X: np.ndarray, lr: float) -> np.ndarray:
     :doc:`/book/foundations/history`.
     """
     w, X = _w_and_X(w, X)
+    lr = check_positive(lr, "lr")
     y = X @ w
-    return w + lr * (X.T @ y - (y @ y) * w) / X.shape[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _updated(w + lr * (X.T @ y - (y @ y) * w) / X.shape[0])
 
 
 def lms_update(
@@ -436,10 +476,8 @@ def lms_update(
     e_k,
 
     a gradient-descent step on (1/2) mean_k e_k^2 (the ADALINE rule). ``w``: (n,);
-    ``X``: one
-    input (n,) or a batch (batch, n); ``y``: a target () or (batch,). Returns ``(w,
-    b)``.
-    Derived in :doc:`/book/foundations/history`.
+    ``X``: one input (n,) or a batch (batch, n); ``y``: a target () or (batch,). Returns
+    ``(w, b)``. Derived in :doc:`/book/foundations/history`.
     """
     w, X = _w_and_X(w, X)
     y = as_float_array(y, "y", ndim=(0, 1), shape_hint="() or (batch,)").reshape(-1)
@@ -447,8 +485,13 @@ def lms_update(
         raise ValueError(
             f"y must have one target per input ({X.shape[0]}); got {y.shape[0]}"
         )
-    e = y - (X @ w + b)
-    return w + lr * (X.T @ e) / X.shape[0], float(b + lr * np.mean(e))
+    b = check_float(b, "b")
+    lr = check_positive(lr, "lr")
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = y - (X @ w + b)
+        w_new = _updated(w + lr * (X.T @ e) / X.shape[0])
+        b_new = _updated(np.asarray(b + lr * np.mean(e)))
+    return w_new, float(b_new)
 
 
 def _check_spins(s: np.ndarray, name: str, n: int | None = None) -> np.ndarray:
@@ -466,8 +509,7 @@ def hopfield_weights(patterns: np.ndarray) -> np.ndarray:
     W = (1/n) sum_p xi_p xi_p^T with the diagonal set to 0.
 
     ``patterns``: (n_patterns, n) with entries in {-1, +1}. Returns the symmetric (n, n)
-    matrix W.
-    Derived in :doc:`/book/foundations/history`.
+    matrix W. Derived in :doc:`/book/foundations/history`.
     """
     P = _check_spins(patterns, "patterns")
     P = P.reshape(1, -1) if P.ndim == 1 else P
@@ -490,9 +532,8 @@ def _check_W(W: np.ndarray) -> np.ndarray:
 def hopfield_energy(W: np.ndarray, s: np.ndarray) -> np.ndarray | float:
     """Hopfield energy E(s) = -(1/2) s^T W s (no thresholds).
 
-    ``W``: symmetric (n, n); ``s``: a state (n,) -> a float, or a batch (batch, n) ->
-    (batch,).
-    Derived in :doc:`/book/foundations/history`.
+    ``W``: symmetric (n, n); ``s``: a state (n,) -> a float, or a batch (batch,
+    n) -> (batch,). Derived in :doc:`/book/foundations/history`.
     """
     W = _check_W(W)
     s = _check_spins(s, "s", W.shape[0])

@@ -26,7 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import as_float_array, check_positive, check_rng
+from .._checks import (
+    as_float_array,
+    check_float,
+    check_int,
+    check_positive,
+    check_rng,
+    check_type,
+)
 
 __all__ = [
     "perceptron_update",
@@ -50,7 +57,8 @@ def _check_pm1(y: Any, n: int, dtype: np.dtype, name: str = "y") -> np.ndarray:
     arr = np.asarray(y)
     if arr.ndim != 1 or arr.shape[0] != n:
         raise ValueError(
-            f"{name} must be a 1-D array of {n} labels in {{-1, +1}}; got shape {arr.shape}"
+            f"{name} must be a 1-D array of {n} labels in {{-1, +1}}; got shape "
+            f"{arr.shape}"
         )
     if arr.dtype.kind not in "biuf":
         raise ValueError(
@@ -118,8 +126,7 @@ def perceptron_margin(
         gamma = min_i y_i (w . x_i + b) / ||w||,
 
     the smallest signed distance of an example to the plane, positive exactly when the
-    plane
-    separates the classes (negative: some example is on the wrong side).
+    plane separates the classes (negative: some example is on the wrong side).
 
     ``X``: (n, d), ``y``: (n,) in {-1, +1}, ``w``: (d,) not zero, ``b``: the bias.
     Defined, with the signed distance it is built on, in
@@ -131,8 +138,7 @@ def perceptron_margin(
     norm = float(np.linalg.norm(w))
     if norm == 0.0:
         raise ValueError("w must not be the zero vector: it defines no hyperplane")
-    if not np.isfinite(b):
-        raise ValueError(f"b must be finite; got {b!r}")
+    b = check_float(b, "b")
     return float(np.min(y * (X @ w + b)) / norm)
 
 
@@ -141,20 +147,16 @@ def mistake_bound(
 ) -> float:
     """Novikoff's bound (R / gamma)^2 on the number of mistakes of the perceptron.
 
-    Without ``b_star`` (a perceptron without bias): R = max_i ||x_i|| and
-    gamma = min_i y_i (w* . x_i) / ||w*||, the margin of the separating direction
-    ``w_star``.
+    Without ``b_star`` (a perceptron without bias): R = max_i ||x_i|| and gamma = min_i
+    y_i (w* . x_i) / ||w*||, the margin of the separating direction ``w_star``.
 
     With ``b_star`` (a perceptron that learns a bias): the bias is absorbed as a weight
-    on a
-    constant feature 1, so R = max_i ||(x_i, 1)|| = sqrt(max_i ||x_i||^2 + 1) and
+    on a constant feature 1, so R = max_i ||(x_i, 1)|| = sqrt(max_i ||x_i||^2 + 1) and
     gamma = min_i y_i (w* . x_i + b*) / ||(w*, b*)||.
 
     ``X``: (n, d), ``y``: (n,) in {-1, +1}, ``w_star``: (d,). Any separating ``w_star``
-    gives a
-    valid bound; the one of largest margin gives the smallest. Raises ``ValueError``
-    when
-    ``w_star`` does not separate the data (gamma <= 0).
+    gives a valid bound; the one of largest margin gives the smallest. Raises
+    ``ValueError`` when ``w_star`` does not separate the data (gamma <= 0).
 
     The perceptron convergence theorem (Block 1962; Novikoff 1962) is proved in
     :doc:`/book/foundations/perceptron`.
@@ -172,7 +174,8 @@ def mistake_bound(
         gamma = perceptron_margin(Xa, y, wa)
     if gamma <= 0:
         raise ValueError(
-            f"w_star must separate the data with a positive margin; got margin {gamma:.3g}"
+            "w_star must separate the data with a positive margin; got margin "
+            f"{gamma:.3g}"
         )
     return R2 / gamma**2
 
@@ -187,21 +190,17 @@ class Perceptron:
     Score ``w . x + b``; prediction +1 where the score is positive, -1 elsewhere.
 
     ``fit`` visits the examples one at a time in a random order per epoch (drawn from
-    ``rng``)
-    and applies :func:`perceptron_update` to each: on a mistake, ``y (w . x + b) <= 0``,
-    ``w += lr * y * x`` and ``b += lr * y``. It stops after the first epoch without a
-    mistake
-    (``converged = True``) or after ``max_epochs`` epochs (``converged = False``).
+    ``rng``) and applies :func:`perceptron_update` to each: on a mistake, ``y (w .
+    x + b) <= 0``, ``w += lr * y * x`` and ``b += lr * y``. It stops after the first
+    epoch without a mistake (``converged = True``) or after ``max_epochs`` epochs
+    (``converged = False``).
 
     After ``fit``: ``w`` (d,), ``b``, ``converged``, ``n_epochs`` (epochs run),
     ``mistakes_per_epoch`` (n_epochs,), ``w_history`` (n_epochs + 1, d) and
-    ``b_history``
-    (n_epochs + 1,): row 0 holds the initial zeros, row e the weights after epoch e.
-    With ``record_updates=True`` also ``w_updates`` (k + 1, d) and ``b_updates`` (k +
-    1,):
-    the weights after each of the k updates (row 0 the zeros), the sequence w_0, w_1,
-    ..., w_k
-    of the convergence proof.
+    ``b_history`` (n_epochs + 1,): row 0 holds the initial zeros, row e the weights
+    after epoch e. With ``record_updates=True`` also ``w_updates`` (k + 1, d) and
+    ``b_updates`` (k + 1,): the weights after each of the k updates (row 0 the zeros),
+    the sequence w_0, w_1, ..., w_k of the convergence proof.
 
     The algorithm, its geometry and its convergence are derived in
     :doc:`/book/foundations/perceptron`.
@@ -215,13 +214,9 @@ class Perceptron:
         record_updates: bool = False,
     ) -> None:
         self.lr = check_positive(lr, "lr")
-        if int(max_epochs) != max_epochs or max_epochs < 1:
-            raise ValueError(
-                f"max_epochs must be a positive integer; got {max_epochs!r}"
-            )
-        self.max_epochs = int(max_epochs)
-        self.fit_intercept = bool(fit_intercept)
-        self.record_updates = bool(record_updates)
+        self.max_epochs = check_int(max_epochs, "max_epochs")
+        self.fit_intercept = check_type(fit_intercept, bool, "fit_intercept")
+        self.record_updates = check_type(record_updates, bool, "record_updates")
         self.w: np.ndarray | None = None
         self.b: float = 0.0
         self.converged = False
@@ -357,8 +352,8 @@ def batch_perceptron(
     n, d = X.shape
     y = _check_pm1(y, n, X.dtype)
     lr = check_positive(lr, "lr")
-    if int(max_epochs) != max_epochs or max_epochs < 1:
-        raise ValueError(f"max_epochs must be a positive integer; got {max_epochs!r}")
+    max_epochs = check_int(max_epochs, "max_epochs")
+    check_type(fit_intercept, bool, "fit_intercept")
     w = np.zeros(d, dtype=X.dtype)
     b = 0.0
     mistakes = []

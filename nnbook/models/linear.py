@@ -1,10 +1,9 @@
 """Logistic and softmax regression: one neuron, then one layer of competing neurons.
 
 The mathematics lives in pure functions (forward pass, loss, gradients, Hessian), each
-with the
-formula the chapter derives; the two classes only keep the parameters, run gradient
-descent in
-its batch, stochastic and mini-batch forms, and record the loss as training goes.
+with the formula the chapter derives; the two classes only keep the parameters, run
+gradient descent in its batch, stochastic and mini-batch forms, and record the loss as
+training goes.
 
 Derived in :doc:`/book/mlp/logistic-regression` and :doc:`/book/mlp/softmax-regression`.
 """
@@ -15,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import as_float_array, check_labels, check_positive, check_rng
+from .._checks import (
+    as_float_array,
+    check_int,
+    check_labels,
+    check_positive,
+    check_rng,
+    check_type,
+)
 from ..nn.activations import sigmoid, softmax
 from ..nn.losses import binary_cross_entropy, cross_entropy
 
@@ -75,8 +81,7 @@ def _check_W(W: Any, d: int) -> np.ndarray:
 
 def _check_b(b: Any, k: int | None, dtype: np.dtype) -> np.ndarray:
     """A scalar bias (k None) or one per class, in the dtype of X @ W (a 0-d float64 b
-    would
-    otherwise turn a float32 computation into float64)."""
+    would otherwise turn a float32 computation into float64)."""
     b = as_float_array(
         b, "b", ndim=0 if k is None else 1, shape_hint="()" if k is None else f"({k},)"
     )
@@ -93,7 +98,7 @@ def _check_l2(l2: float) -> float:
 # -------------------------------------------------
 
 
-def logistic_forward(X: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
+def logistic_forward(X: np.ndarray, w: np.ndarray, b: float | np.ndarray) -> np.ndarray:
     """The neuron's forward pass: y_hat = sigma(X w + b), the probability of class 1.
 
     ``X``: (batch, n_features); ``w``: (n_features,); ``b``: scalar. Returns (batch,).
@@ -106,7 +111,7 @@ def logistic_forward(X: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
 
 
 def logistic_loss(
-    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, l2: float = 0.0
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float | np.ndarray, l2: float = 0.0
 ) -> float:
     """Mean binary cross-entropy of the neuron, plus an optional L2 penalty on the
     weights:
@@ -139,7 +144,7 @@ def _logistic_gradients(
 
 
 def logistic_gradients(
-    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, l2: float = 0.0
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float | np.ndarray, l2: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gradients of :func:`logistic_loss` with respect to ``w`` and ``b``:
 
@@ -147,8 +152,7 @@ def logistic_gradients(
     y_i).
 
     ``X``: (batch, n_features); ``y``: (batch,); ``w``: (n_features,). Returns ``(dw,
-    db)`` with
-    ``dw``: (n_features,) and ``db`` a 0-d array. Derived in
+    db)`` with ``dw``: (n_features,) and ``db`` a 0-d array. Derived in
     :doc:`/book/mlp/logistic-regression`.
     """
     X = _check_X(X)
@@ -159,7 +163,7 @@ def logistic_gradients(
 
 
 def logistic_hessian(
-    X: np.ndarray, w: np.ndarray, b: float, l2: float = 0.0
+    X: np.ndarray, w: np.ndarray, b: float | np.ndarray, l2: float = 0.0
 ) -> np.ndarray:
     """Hessian of :func:`logistic_loss` with respect to ``w``: H = X^T S X / n + l2 I
     with
@@ -206,8 +210,8 @@ def softmax_regression_loss(
 
     L = (1/n) sum_i [logsumexp(z_i) - z_{i, y_i}] + (l2 / 2) ||W||_F^2,   Z = X W + b.
 
-    ``X``: (batch, n_features); ``y``: (batch,) integer labels in [0, n_classes);
-    ``W``: (n_features, n_classes); ``b``: (n_classes,). Derived in
+    ``X``: (batch, n_features); ``y``: (batch,) integer labels in [0, n_classes); ``W``:
+    (n_features, n_classes); ``b``: (n_classes,). Derived in
     :doc:`/book/mlp/softmax-regression`.
     """
     X = _check_X(X)
@@ -239,10 +243,9 @@ def softmax_regression_gradients(
     dL/dW = X^T (Y_hat - Y) / n + l2 W,   dL/db = (1/n) sum_i (Y_hat_i - Y_i),
 
     with Y_hat = softmax(X W + b) and Y the one-hot code of ``y``. ``X``: (batch,
-    n_features);
-    ``y``: (batch,); ``W``: (n_features, n_classes); ``b``: (n_classes,). Returns ``(dW,
-    db)``
-    of the shapes of ``W`` and ``b``. Derived in :doc:`/book/mlp/softmax-regression`.
+    n_features); ``y``: (batch,); ``W``: (n_features, n_classes); ``b``: (n_classes,).
+    Returns ``(dW, db)`` of the shapes of ``W`` and ``b``. Derived in
+    :doc:`/book/mlp/softmax-regression`.
     """
     X = _check_X(X)
     W = _check_W(W, X.shape[1])
@@ -278,18 +281,21 @@ class _LinearClassifier:
     def _grads(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
-    def _require_fit(self) -> None:
-        if self.W is None:
+    def _params(self) -> tuple[np.ndarray, np.ndarray]:
+        """The fitted (W, b); a clear error before ``fit``."""
+        if self.W is None or self.b is None:
             raise ValueError(
-                f"{type(self).__name__} must be fitted before it can predict; call fit(X, y) first"
+                f"{type(self).__name__} must be fitted before it can predict; call "
+                "fit(X, y) first"
             )
+        return self.W, self.b
 
     def _check_predict_X(self, X: Any) -> np.ndarray:
-        self._require_fit()
+        W, _ = self._params()
         X = _check_X(X)
-        if X.shape[1] != self.W.shape[0]:
+        if X.shape[1] != W.shape[0]:
             raise ValueError(
-                f"X must have {self.W.shape[0]} columns, as in training; got {X.shape[1]}"
+                f"X must have {W.shape[0]} columns, as in training; got {X.shape[1]}"
             )
         return X
 
@@ -307,43 +313,31 @@ class _LinearClassifier:
         """Gradient descent from zero weights; see the subclass for the loss.
 
         ``mode``: ``"batch"`` (one step per epoch on all n examples), ``"sgd"`` (n steps
-        per
-        epoch, one example each) or ``"minibatch"`` (steps on ``batch_size`` examples);
-        the
-        stochastic modes visit the data in a fresh order each epoch drawn from ``rng``.
+        per epoch, one example each) or ``"minibatch"`` (steps on ``batch_size``
+        examples); the stochastic modes visit the data in a fresh order each epoch drawn
+        from ``rng``.
 
         Records in ``self.history``: ``"epoch"``, ``"seen"`` (examples seen) and
-        ``"loss"``
-        (full training loss) at the start and after every epoch; with
-        ``record_steps=True`` also
-        ``"step_seen"`` and ``"step_loss"`` after every update (costs a full loss per
-        step).
-        Returns ``self``.
+        ``"loss"`` (full training loss) at the start and after every epoch; with
+        ``record_steps=True`` also ``"step_seen"`` and ``"step_loss"`` after every
+        update (costs a full loss per step). Returns ``self``.
         """
         X = _check_X(X)
         y = self._check_targets(X, y)
         lr = check_positive(lr, "lr")
-        if int(epochs) != epochs or epochs < 0:
-            raise ValueError(f"epochs must be a non-negative integer; got {epochs!r}")
+        epochs = check_int(epochs, "epochs", minimum=0)
+        check_type(mode, str, "mode")
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}; got {mode!r}")
+        size = check_int(batch_size, "batch_size")
+        check_type(record_steps, bool, "record_steps")
         n = X.shape[0]
-        if mode == "batch":
-            size = n
-        elif mode == "sgd":
-            size = 1
-        else:
-            if int(batch_size) != batch_size or batch_size < 1:
-                raise ValueError(
-                    f"batch_size must be a positive integer; got {batch_size!r}"
-                )
-            size = int(batch_size)
-        if mode != "batch":
-            if rng is None:
-                raise ValueError(
-                    f"rng is required for mode={mode!r} (np.random.default_rng(seed))"
-                )
-            check_rng(rng)
+        size = {"batch": n, "sgd": 1}.get(mode, size)
+        if mode != "batch" and rng is None:
+            raise ValueError(
+                f"rng is required for mode={mode!r} (np.random.default_rng(seed))"
+            )
+        gen = check_rng(rng) if rng is not None else None
         self._init_params(X, y)
         seen = 0
         loss0 = self._loss(X, y)
@@ -351,13 +345,14 @@ class _LinearClassifier:
         if record_steps:
             self.history["step_seen"] = [0]
             self.history["step_loss"] = [loss0]
-        for epoch in range(1, int(epochs) + 1):
-            order = np.arange(n) if mode == "batch" else rng.permutation(n)
+        W, b = self._params()
+        for epoch in range(1, epochs + 1):
+            order = np.arange(n) if gen is None else gen.permutation(n)
             for start in range(0, n, size):
                 idx = order[start : start + size]
                 dW, db = self._grads(X[idx], y[idx])
-                self.W -= lr * dW  # the update: theta <- theta - lr * gradient
-                self.b -= lr * db
+                W -= lr * dW  # the update: theta <- theta - lr * gradient
+                b -= lr * db
                 seen += idx.shape[0]
                 if record_steps:
                     self.history["step_seen"].append(seen)
@@ -369,8 +364,7 @@ class _LinearClassifier:
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """Accuracy: the fraction of rows of ``X`` (batch, n_features) whose predicted
-        class
-        equals ``y`` (batch,)."""
+        class equals ``y`` (batch,)."""
         X = self._check_predict_X(X)
         y = np.asarray(y)
         if y.shape != (X.shape[0],):
@@ -385,8 +379,7 @@ class _LinearClassifier:
 
 class LogisticRegression(_LinearClassifier):
     """Binary logistic regression: p(y = 1 | x) = sigma(w . x + b), trained by gradient
-    descent
-    on the mean binary cross-entropy plus ``(l2 / 2) ||w||^2``.
+    descent on the mean binary cross-entropy plus ``(l2 / 2) ||w||^2``.
 
     After ``fit(X, y)`` with ``X``: (n, d) and ``y``: (n,) in {0, 1} (or soft targets in
     [0, 1]), the weights are ``W``: (d,) and ``b``: a 0-d array. Derived in
@@ -405,17 +398,18 @@ class LogisticRegression(_LinearClassifier):
         return _check_binary_targets(y, X.shape[0]).astype(X.dtype, copy=False)
 
     def _loss(self, X: np.ndarray, y: np.ndarray) -> float:
-        return binary_cross_entropy(X @ self.W + self.b, y) + 0.5 * self.l2 * float(
-            self.W @ self.W
-        )
+        W, b = self._params()
+        return binary_cross_entropy(X @ W + b, y) + 0.5 * self.l2 * float(W @ W)
 
     def _grads(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return _logistic_gradients(X, y, self.W, self.b, self.l2)
+        W, b = self._params()
+        return _logistic_gradients(X, y, W, b, self.l2)
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Logits z = X w + b, shape (batch,); the decision boundary is z = 0."""
         X = self._check_predict_X(X)
-        return X @ self.W + self.b
+        W, b = self._params()
+        return X @ W + b
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """sigma(X w + b): the probability of class 1 for each row of ``X``; shape
@@ -430,8 +424,7 @@ class LogisticRegression(_LinearClassifier):
 
 class SoftmaxRegression(_LinearClassifier):
     """Multinomial logistic (softmax) regression: p(y = k | x) = softmax(x W + b)_k,
-    trained by
-    gradient descent on the mean cross-entropy plus ``(l2 / 2) ||W||_F^2``.
+    trained by gradient descent on the mean cross-entropy plus ``(l2 / 2) ||W||_F^2``.
 
     ``n_classes`` is taken from the largest label seen in ``fit`` unless given. After
     ``fit(X, y)`` with ``X``: (n, d), ``y``: (n,) integers, ``W``: (d, n_classes) and
@@ -440,9 +433,9 @@ class SoftmaxRegression(_LinearClassifier):
 
     def __init__(self, n_classes: int | None = None, l2: float = 0.0) -> None:
         super().__init__(l2)
-        if n_classes is not None and (int(n_classes) != n_classes or n_classes < 2):
-            raise ValueError(f"n_classes must be an integer >= 2; got {n_classes!r}")
-        self.n_classes = None if n_classes is None else int(n_classes)
+        self.n_classes = (
+            None if n_classes is None else check_int(n_classes, "n_classes", minimum=2)
+        )
 
     fit = _LinearClassifier.fit
     score = _LinearClassifier.score
@@ -456,17 +449,18 @@ class SoftmaxRegression(_LinearClassifier):
         return check_labels(y, X.shape[0], self.n_classes)
 
     def _loss(self, X: np.ndarray, y: np.ndarray) -> float:
-        return cross_entropy(X @ self.W + self.b, y) + 0.5 * self.l2 * float(
-            np.sum(self.W * self.W)
-        )
+        W, b = self._params()
+        return cross_entropy(X @ W + b, y) + 0.5 * self.l2 * float(np.sum(W * W))
 
     def _grads(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return _softmax_regression_gradients(X, y, self.W, self.b, self.l2)
+        W, b = self._params()
+        return _softmax_regression_gradients(X, y, W, b, self.l2)
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Logits Z = X W + b, shape (batch, n_classes)."""
         X = self._check_predict_X(X)
-        return X @ self.W + self.b
+        W, b = self._params()
+        return X @ W + b
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """softmax(X W + b) row by row: shape (batch, n_classes), rows sum to 1."""

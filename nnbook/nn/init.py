@@ -2,8 +2,7 @@
 
 Every scheme returns a weight matrix ``W`` of shape ``(fan_in, fan_out)`` for the layer
 ``Y = X W + b`` (``X``: (batch, fan_in)), drawn from the generator that is passed in.
-The schemes
-differ only in the variance of the entries:
+The schemes differ only in the variance of the entries:
 
 =====================  ===============================
 =====================================
@@ -18,8 +17,8 @@ scheme                 Var(W_ij)                        reference
 =====================================
 
 A uniform distribution on ``[-a, a]`` has variance ``a^2 / 3``, so the uniform forms use
-``a = sqrt(3 Var)``: ``sqrt(6 / (fan_in + fan_out))`` for Xavier and ``sqrt(6 /
-fan_in)`` for He.
+``a = sqrt(3 Var)``: ``sqrt(6 / (fan_in + fan_out))`` for Xavier and
+``sqrt(6 / fan_in)`` for He.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .._checks import check_positive, check_rng
+from .._checks import check_dtype, check_float, check_int, check_positive, check_rng
 
 __all__ = [
     "zeros",
@@ -48,21 +47,11 @@ Initializer = Callable[[int, int, np.random.Generator, type], np.ndarray]
 
 
 def _fans(fan_in: int, fan_out: int) -> tuple[int, int]:
-    fi, fo = int(fan_in), int(fan_out)
-    if fi != fan_in or fo != fan_out or fi < 1 or fo < 1:
-        raise ValueError(
-            f"fan_in and fan_out must be positive integers; got fan_in={fan_in!r}, fan_out={fan_out!r}"
-        )
-    return fi, fo
+    return check_int(fan_in, "fan_in"), check_int(fan_out, "fan_out")
 
 
 def _dtype(dtype: type | np.dtype) -> np.dtype:
-    dt = np.dtype(dtype)
-    if dt.kind != "f":
-        raise ValueError(
-            f"dtype must be a floating-point type such as np.float32 or np.float64; got {dt}"
-        )
-    return dt
+    return check_dtype(dtype, "dtype")
 
 
 def zeros(
@@ -96,8 +85,7 @@ def constant_init(
     :func:`nnbook.schedules.constant`
     is the constant learning rate.) Returns ``W``: (fan_in, fan_out)."""
     fi, fo = _fans(fan_in, fan_out)
-    if not math.isfinite(value):
-        raise ValueError(f"value must be finite; got {value!r}")
+    value = check_float(value, "value")
     return np.full((fi, fo), value, dtype=_dtype(dtype))
 
 
@@ -108,14 +96,12 @@ def normal(
     dtype: type | np.dtype = np.float64,
 ) -> np.ndarray:
     """Independent N(0, std^2) entries, Var(W_ij) = std^2, for any ``shape``: the "small
-    random
-    numbers" initialization used before variance-preserving schemes (std = 0.01 is
-    typical)."""
+    random numbers" initialization used before variance-preserving schemes (std = 0.01
+    is typical)."""
     check_rng(rng)
     std = check_positive(std, "std", strict=False)
-    shape = tuple(int(s) for s in np.atleast_1d(shape))
-    if any(s < 1 for s in shape):
-        raise ValueError(f"shape must have positive sides; got {shape}")
+    sides = shape if isinstance(shape, (tuple, list)) else (shape,)
+    shape = tuple(check_int(s, "shape") for s in sides)
     return (std * rng.standard_normal(shape)).astype(_dtype(dtype), copy=False)
 
 
@@ -128,10 +114,9 @@ def xavier_uniform(
     """Glorot/Xavier uniform: W_ij ~ U[-a, a], a = sqrt(6 / (fan_in + fan_out)), so that
     Var(W_ij) = a^2 / 3 = 2 / (fan_in + fan_out) (Glorot and Bengio, 2010).
 
-    The variance is the compromise between keeping the forward activations (fan_in Var =
-    1) and
-    the backward gradients (fan_out Var = 1) at constant variance. Returns ``W``:
-    (fan_in, fan_out).
+    The variance is the compromise between keeping the forward activations (fan_in
+    Var = 1) and the backward gradients (fan_out Var = 1) at constant variance. Returns
+    ``W``: (fan_in, fan_out).
     """
     check_rng(rng)
     fi, fo = _fans(fan_in, fan_out)
@@ -176,11 +161,9 @@ def he_normal(
 ) -> np.ndarray:
     """He/Kaiming normal: W_ij ~ N(0, 2 / fan_in) (He et al., 2015).
 
-    A ReLU passes on half of the second moment of a symmetric input, E[relu(z)^2] =
-    Var(z) / 2;
-    the factor 2 restores it, so the activations keep their scale through a deep ReLU
-    network.
-    Returns ``W``: (fan_in, fan_out).
+    A ReLU passes on half of the second moment of a symmetric input,
+    E[relu(z)^2] = Var(z) / 2; the factor 2 restores it, so the activations keep their
+    scale through a deep ReLU network. Returns ``W``: (fan_in, fan_out).
     """
     check_rng(rng)
     fi, fo = _fans(fan_in, fan_out)
@@ -195,9 +178,8 @@ def lecun_normal(
     dtype: type | np.dtype = np.float64,
 ) -> np.ndarray:
     """LeCun normal: W_ij ~ N(0, 1 / fan_in), the forward condition alone (LeCun et al.,
-    1998);
-    right for tanh-like units near the origin and for SELU. Returns ``W``: (fan_in,
-    fan_out)."""
+    1998); right for tanh-like units near the origin and for SELU. Returns ``W``:
+    (fan_in, fan_out)."""
     check_rng(rng)
     fi, fo = _fans(fan_in, fan_out)
     std = math.sqrt(1.0 / fi)

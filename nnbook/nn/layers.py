@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .._checks import as_float_array, check_float, check_int, check_rng
+from .._checks import as_float_array, check_dtype, check_float, check_int, check_rng
 from . import activations as act
 from .init import get_initializer
 from .module import Module
@@ -61,13 +61,13 @@ class Dense(Module):
         check_rng(rng)
         self.n_in = check_int(n_in, "n_in")
         self.n_out = check_int(n_out, "n_out")
+        dt = check_dtype(dtype)
         W = np.asarray(get_initializer(init)(self.n_in, self.n_out, rng, dtype))
         if W.shape != (self.n_in, self.n_out):
             raise ValueError(
                 f"init must return an array of shape {(self.n_in, self.n_out)}; "
                 f"got {W.shape}"
             )
-        dt = np.dtype(dtype)
         self.add_param("W", W.astype(dt, copy=False))
         self.add_param("b", np.zeros(self.n_out, dtype=dt))
 

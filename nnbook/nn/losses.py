@@ -2,13 +2,10 @@
 
 Convention: ``loss(y_hat, y) -> float`` averages over the batch (the first axis);
 ``loss_backward(y_hat, y) -> dL/dy_hat`` has the shape of ``y_hat`` and already includes
-the
-``1/batch`` factor, so a model's backward pass starts from it directly. The
-cross-entropies take
-*logits* (pre-activation scores), never probabilities, because the fused form is both
-exact and
-stable: the gradient of softmax followed by cross-entropy is simply ``softmax(z) -
-onehot(y)``.
+the ``1/batch`` factor, so a model's backward pass starts from it directly. The
+cross-entropies take *logits* (pre-activation scores), never probabilities, because the
+fused form is both exact and stable: the gradient of softmax followed by cross-entropy
+is simply ``softmax(z) - onehot(y)``.
 
 Derived in :doc:`/book/mlp/loss-functions`, :doc:`/book/mlp/logistic-regression` and
 :doc:`/book/mlp/softmax-regression`.
@@ -196,9 +193,8 @@ class Loss:
     It pairs a loss function of this module with its backward twin, so that both are
     computed from the same arguments. ``correct(outputs, targets)`` counts the correct
     predictions of a batch (NaN for a regression loss), which gives
-    :func:`nnbook.train.fit`
-    its accuracy. Any function with the same call signature can stand in for a ``Loss``.
-    Introduced in :doc:`/book/mlp/multilayer-perceptron`.
+    :func:`nnbook.train.fit` its accuracy. Any function with the same call signature can
+    stand in for a ``Loss``. Introduced in :doc:`/book/mlp/multilayer-perceptron`.
     """
 
     def __init__(

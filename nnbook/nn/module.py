@@ -31,7 +31,13 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import as_float_array, check_type
+from .._checks import (
+    ArgumentTypeError,
+    NonFiniteError,
+    _describe,
+    as_float_array,
+    check_type,
+)
 
 __all__ = ["Module", "Layer", "Sequential", "Residual", "no_grad", "is_grad_enabled"]
 
@@ -64,11 +70,9 @@ class Module:
 
     Subclasses implement ``forward(*inputs)``, which calls :meth:`_save` with what the
     backward pass needs, and ``backward(dY, input_grad=True)``, which calls
-    :meth:`_saved`,
-    *adds* dL/dparams into ``self.grads`` and returns dL/dX. Own parameters are
-    registered
-    with :meth:`add_param`, non-trainable state with :meth:`add_buffer`.
-    Derived in :doc:`/book/mlp/multilayer-perceptron`.
+    :meth:`_saved`, *adds* dL/dparams into ``self.grads`` and returns dL/dX. Own
+    parameters are registered with :meth:`add_param`, non-trainable state with
+    :meth:`add_buffer`. Derived in :doc:`/book/mlp/multilayer-perceptron`.
     """
 
     def __init__(self) -> None:
@@ -84,14 +88,16 @@ class Module:
     def add_param(self, name: str, value: np.ndarray) -> np.ndarray:
         """Register a trainable array under ``name`` with a zero gradient of its
         shape."""
-        arr = np.ascontiguousarray(value)
-        if arr.dtype.kind != "f":
-            raise TypeError(
-                f"parameter {name!r} must be a floating array; got {arr.dtype}"
+        check_type(name, str, "name")
+        if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+            raise ArgumentTypeError(
+                f"value of parameter {name!r} must be a floating-point array; "
+                f"got {_describe(value)}"
             )
+        arr = np.ascontiguousarray(value)
         if not np.isfinite(arr).all():
-            raise ValueError(
-                f"parameter {name!r} must be finite; got NaN or inf values"
+            raise NonFiniteError(
+                f"value of parameter {name!r} must be finite; got NaN or inf values"
             )
         self.params[name] = arr
         self.grads[name] = np.zeros_like(arr)
@@ -100,6 +106,16 @@ class Module:
     def add_buffer(self, name: str, value: np.ndarray) -> np.ndarray:
         """Register a non-trainable array (saved by :meth:`state_dict`, never
         updated)."""
+        check_type(name, str, "name")
+        if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
+            raise ArgumentTypeError(
+                f"value of buffer {name!r} must be a numeric array; "
+                f"got {_describe(value)}"
+            )
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            raise NonFiniteError(
+                f"value of buffer {name!r} must be finite; got NaN or inf values"
+            )
         self.buffers[name] = np.ascontiguousarray(value)
         return self.buffers[name]
 
@@ -300,8 +316,7 @@ class Sequential(Module):
     ...
 
     The backward pass hands dL/dY to the last module, its dL/dX to the one before, and
-    so
-    on: the chain rule, one module at a time. Derived in
+    so on: the chain rule, one module at a time. Derived in
     :doc:`/book/mlp/multilayer-perceptron`.
     """
 

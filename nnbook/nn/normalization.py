@@ -27,9 +27,17 @@ with the sums over the ``m`` values that share a mean. Derived in
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .._checks import as_float_array, check_positive
+from .._checks import (
+    as_float_array,
+    check_dtype,
+    check_int,
+    check_positive,
+    check_probability,
+)
 from .module import Module
 
 __all__ = [
@@ -109,12 +117,10 @@ def batchnorm_forward(
     x_hat_ij = (x_ij - mu_j) / sqrt(sigma_j^2 + eps),  y_ij = gamma_j x_hat_ij + beta_j.
 
     ``X``: (batch, n_features); ``gamma``, ``beta``: (n_features,). Returns ``Y`` of the
-    shape
-    of ``X`` and a cache dict with ``X_hat``, ``inv_std``, ``gamma`` (for the backward
-    pass) and
-    the batch ``mean`` and ``var`` of shape (n_features,) (for the running statistics).
-    A batch of one example has zero variance and normalises to 0 (``beta``). Derived in
-    :doc:`/book/training/normalization`.
+    shape of ``X`` and a cache dict with ``X_hat``, ``inv_std``, ``gamma`` (for the
+    backward pass) and the batch ``mean`` and ``var`` of shape (n_features,) (for the
+    running statistics). A batch of one example has zero variance and normalises to 0
+    (``beta``). Derived in :doc:`/book/training/normalization`.
     """
     X, gamma, beta, eps = _check_inputs(X, gamma, beta, eps)
     X_hat, mean, var, inv_std = _normalise(X, 0, eps)
@@ -138,8 +144,8 @@ def batchnorm_backward(
     dX = inv_std / N * (N dX_hat - sum_i dX_hat - X_hat * sum_i (dX_hat * X_hat)).
 
     ``dY``: (batch, n_features). Returns ``dX`` (batch, n_features), ``dgamma`` and
-    ``dbeta``
-    (n_features,). Derived step by step in :doc:`/book/training/normalization`.
+    ``dbeta`` (n_features,). Derived step by step in
+    :doc:`/book/training/normalization`.
     """
     dY = _check_cache(dY, cache)
     X_hat, inv_std, gamma = cache["X_hat"], cache["inv_std"], cache["gamma"]
@@ -158,12 +164,9 @@ def layernorm_forward(
     x_hat_ij = (x_ij - mu_i) / sqrt(sigma_i^2 + eps),  y_ij = gamma_j x_hat_ij + beta_j.
 
     ``X``: (batch, n_features); ``gamma``, ``beta``: (n_features,). Returns ``Y`` of the
-    shape
-    of ``X`` and a cache dict (``X_hat``, ``inv_std`` of shape (batch, 1), ``gamma``).
-    The same
-    computation serves training and evaluation: there are no running statistics. Derived
-    in
-    :doc:`/book/training/normalization`.
+    shape of ``X`` and a cache dict (``X_hat``, ``inv_std`` of shape (batch, 1),
+    ``gamma``). The same computation serves training and evaluation: there are no
+    running statistics. Derived in :doc:`/book/training/normalization`.
     """
     X, gamma, beta, eps = _check_inputs(X, gamma, beta, eps)
     X_hat, _, _, inv_std = _normalise(X, 1, eps)
@@ -174,16 +177,14 @@ def layernorm_backward(
     dY: np.ndarray, cache: dict[str, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backward pass of :func:`layernorm_forward`: the batch-norm formula with the sums
-    taken
-    over the features of each row instead of over the batch,
+    taken over the features of each row instead of over the batch,
 
     dX = inv_std / D * (D dX_hat - sum_j dX_hat - X_hat * sum_j (dX_hat * X_hat)),
     dX_hat = gamma * dY,
 
     while dgamma = sum_i dY * X_hat and dbeta = sum_i dY still sum over the batch.
     ``dY``: (batch, n_features). Returns ``dX`` (batch, n_features), ``dgamma``,
-    ``dbeta``
-    (n_features,). Derived in :doc:`/book/training/normalization`.
+    ``dbeta`` (n_features,). Derived in :doc:`/book/training/normalization`.
     """
     dY = _check_cache(dY, cache)
     X_hat, inv_std, gamma = cache["X_hat"], cache["inv_std"], cache["gamma"]
@@ -194,9 +195,7 @@ def layernorm_backward(
 
 
 def _check_n_features(n_features: int) -> int:
-    if int(n_features) != n_features or n_features < 1:
-        raise ValueError(f"n_features must be a positive integer; got {n_features!r}")
-    return int(n_features)
+    return check_int(n_features, "n_features")
 
 
 def _check_features(X: np.ndarray, n_features: int, dtype: np.dtype) -> np.ndarray:
@@ -213,8 +212,7 @@ def _check_features(X: np.ndarray, n_features: int, dtype: np.dtype) -> np.ndarr
 
 class BatchNorm(Module):
     """Batch normalization layer (Ioffe and Szegedy, 2015), params ``gamma`` (ones) and
-    ``beta``
-    (zeros), each of shape (n_features,).
+    ``beta`` (zeros), each of shape (n_features,).
 
     Training mode (``training=True``): normalise with the batch statistics
     (:func:`batchnorm_forward`) and update the running statistics
@@ -224,11 +222,9 @@ class BatchNorm(Module):
         sigma_B^2,
 
     the variance made unbiased as in the original paper (for N = 1 the batch variance is
-    used
-    as it is). Evaluation mode: the fixed affine map
-    y = gamma (x - running_mean) / sqrt(running_var + eps) + beta, so a prediction does
-    not
-    depend on the other examples of its batch. ``X``: (batch, n_features). Derived in
+    used as it is). Evaluation mode: the fixed affine map y = gamma
+    (x - running_mean) / sqrt(running_var + eps) + beta, so a prediction does not depend
+    on the other examples of its batch. ``X``: (batch, n_features). Derived in
     :doc:`/book/training/normalization`.
     """
 
@@ -241,11 +237,9 @@ class BatchNorm(Module):
     ) -> None:
         super().__init__()
         self.n_features = _check_n_features(n_features)
-        if not 0.0 <= float(momentum) < 1.0:
-            raise ValueError(f"momentum must be in [0, 1); got {momentum!r}")
-        self.momentum = float(momentum)
+        self.momentum = check_probability(momentum, "momentum")
         self.eps = check_positive(eps, "eps")
-        dt = np.dtype(dtype)
+        dt = check_dtype(dtype)
         self.add_param("gamma", np.ones(self.n_features, dtype=dt))
         self.add_param("beta", np.zeros(self.n_features, dtype=dt))
         self.running_mean = self.add_buffer(
@@ -264,8 +258,10 @@ class BatchNorm(Module):
         statistics (evaluation); returns ``Y`` of the same shape."""
         X = self._check_X(X)
         gamma, beta = self.params["gamma"], self.params["beta"]
+        cache: dict[str, Any]
         if self.training:
-            Y, cache = batchnorm_forward(X, gamma, beta, self.eps)
+            Y, stats = batchnorm_forward(X, gamma, beta, self.eps)
+            cache = {**stats, "mode": "train"}
             n = X.shape[0]
             unbiased = cache["var"] * (n / (n - 1)) if n > 1 else cache["var"]
             m = self.momentum
@@ -273,7 +269,6 @@ class BatchNorm(Module):
             self.running_mean += (1.0 - m) * cache["mean"]
             self.running_var *= m
             self.running_var += (1.0 - m) * unbiased
-            cache["mode"] = "train"
         else:
             inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
             X_hat = (X - self.running_mean) * inv_std
@@ -317,7 +312,7 @@ class LayerNorm(Module):
         super().__init__()
         self.n_features = _check_n_features(n_features)
         self.eps = check_positive(eps, "eps")
-        dt = np.dtype(dtype)
+        dt = check_dtype(dtype)
         self.add_param("gamma", np.ones(self.n_features, dtype=dt))
         self.add_param("beta", np.zeros(self.n_features, dtype=dt))
 

@@ -22,12 +22,11 @@ Derived in :doc:`/book/training/regularization`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from .._checks import as_float_array, check_positive, check_rng
+from .._checks import as_float_array, check_positive, check_probability, check_rng
 from .module import Module
 
 __all__ = ["l2_penalty", "l1_penalty", "elastic_net_penalty", "Dropout", "is_decayed"]
@@ -51,7 +50,8 @@ def is_decayed(name: str, p: np.ndarray) -> bool:
 def _check_params(params: Mapping[str, np.ndarray]) -> None:
     if not isinstance(params, Mapping):
         raise ValueError(
-            f"params must be a dict mapping names to arrays; got {type(params).__name__}"
+            "params must be a dict mapping names to arrays; got "
+            f"{type(params).__name__}"
         )
     for name, p in params.items():
         as_float_array(p, f"params[{name!r}]", allow_empty=True)
@@ -89,11 +89,9 @@ def l2_penalty(lam: float) -> Penalty:
     * W.
 
     Summed over every weight array (2 or more axes); biases and other 1-D arrays are
-    skipped
-    (``grads`` has no entry for them). Adding it to the loss makes an SGD step shrink
-    every weight by the factor
-    (1 - lr * lam): weight decay. ``lam`` >= 0. Derived in
-    :doc:`/book/training/regularization`.
+    skipped (``grads`` has no entry for them). Adding it to the loss makes an SGD step
+    shrink every weight by the factor (1 - lr * lam): weight decay. ``lam`` >= 0.
+    Derived in :doc:`/book/training/regularization`.
     """
     lam = check_positive(lam, "lam", strict=False)
     return _elastic(lam, 0.0)
@@ -104,8 +102,7 @@ def l1_penalty(lam: float) -> Penalty:
     sign(W).
 
     ``sign`` is the subgradient of |w| that is 0 at w = 0. Weights only (2 or more
-    axes), as for
-    :func:`l2_penalty`. Derived in :doc:`/book/training/regularization`.
+    axes), as for :func:`l2_penalty`. Derived in :doc:`/book/training/regularization`.
     """
     lam = check_positive(lam, "lam", strict=False)
     return _elastic(lam, 1.0)
@@ -119,36 +116,27 @@ def elastic_net_penalty(lam: float, l1_ratio: float) -> Penalty:
     grads lam * (l1_ratio sign(W) + (1 - l1_ratio) W).
 
     ``l1_ratio`` in [0, 1]: 1 is :func:`l1_penalty`, 0 is :func:`l2_penalty`. Weights
-    only.
-    Derived in :doc:`/book/training/regularization`.
+    only. Derived in :doc:`/book/training/regularization`.
     """
     lam = check_positive(lam, "lam", strict=False)
-    r = float(l1_ratio)
-    if not 0.0 <= r <= 1.0:
-        raise ValueError(f"l1_ratio must be in [0, 1]; got {l1_ratio!r}")
+    r = check_probability(l1_ratio, "l1_ratio", include_one=True)
     return _elastic(lam, r)
 
 
 class Dropout(Module):
     """Inverted dropout: in training Y = X * M / (1 - p) with M_ij ~ Bernoulli(1 - p), a
-    fresh
-    mask on every forward call; in evaluation Y = X.
+    fresh mask on every forward call; in evaluation Y = X.
 
     Because E[M_ij / (1 - p)] = 1, the expected output in training equals the input, so
-    nothing
-    has to be rescaled at evaluation time. ``backward`` multiplies dY by the same mask /
-    (1 - p)
-    that ``forward`` drew. ``p`` in [0, 1) is the probability of *dropping* a unit;
-    ``rng`` draws the masks. ``X``: any shape. Derived in
+    nothing has to be rescaled at evaluation time. ``backward`` multiplies dY by the
+    same mask / (1 - p) that ``forward`` drew. ``p`` in [0, 1) is the probability of
+    *dropping* a unit; ``rng`` draws the masks. ``X``: any shape. Derived in
     :doc:`/book/training/regularization`.
     """
 
     def __init__(self, p: float, rng: np.random.Generator) -> None:
         super().__init__()
-        p_ = float(p)
-        if not (0.0 <= p_ < 1.0) or math.isnan(p_):
-            raise ValueError(f"p must be a drop probability in [0, 1); got {p!r}")
-        self.p = p_
+        self.p = check_probability(p, "p")
         self.rng = check_rng(rng)
 
     def forward(self, X: np.ndarray) -> np.ndarray:

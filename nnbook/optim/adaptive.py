@@ -6,11 +6,11 @@ Every optimizer follows one interface::
     opt.step(params, grads)      # updates the arrays of ``params`` in place
 
 ``params`` and ``grads`` are dicts mapping a parameter name (``"W1"``, ``"b1"``, ...) to
-an
-array; ``grads[name]`` has the shape of ``params[name]``. The optimizer owns its *state*
-(velocities, moment estimates), keyed by parameter name and allocated lazily, with the
-parameter's dtype, on the first step that sees the name. It never holds the parameters
-themselves. ``opt.lr`` may be changed between steps (that is what a schedule does).
+an array; ``grads[name]`` has the shape of ``params[name]``. The optimizer owns its
+*state* (velocities, moment estimates), keyed by parameter name and allocated lazily,
+with the parameter's dtype, on the first step that sees the name. It never holds the
+parameters themselves. ``opt.lr`` may be changed between steps (that is what a schedule
+does).
 
 Derived in :doc:`/book/training/optimizers`.
 """
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import check_positive
+from .._checks import as_float_array, check_positive
 from ..nn.regularization import is_decayed
 from .base import Optimizer, _check_unit_interval
 
@@ -49,8 +49,8 @@ class Adam(Optimizer):
         m_hat = m / (1 - beta1**t),   v_hat = v / (1 - beta2**t)
         p <- p - lr * m_hat / (sqrt(v_hat) + eps)
 
-    State per parameter: ``m``, ``v`` (shape of ``p``) and the step count ``t``.
-    Derived in :doc:`/book/training/optimizers`.
+    State per parameter: ``m``, ``v`` (shape of ``p``) and the step count ``t``. Derived
+    in :doc:`/book/training/optimizers`.
     """
 
     def __init__(
@@ -110,8 +110,7 @@ class AdaGrad(Optimizer):
 
     ``G`` only grows, so every coordinate's step shrinks for ever. ``g`` includes
     ``weight_decay * p`` when ``weight_decay > 0``. State per parameter: ``G`` (shape of
-    ``p``).
-    Derived in :doc:`/book/training/optimizers`.
+    ``p``). Derived in :doc:`/book/training/optimizers`.
     """
 
     def __init__(
@@ -151,8 +150,7 @@ class RMSprop(Optimizer):
         p <- p - lr * g / (sqrt(s) + eps)
 
     ``g`` includes ``weight_decay * p`` when ``weight_decay > 0``. State per parameter:
-    ``s``.
-    Derived in :doc:`/book/training/optimizers`.
+    ``s``. Derived in :doc:`/book/training/optimizers`.
     """
 
     def __init__(
@@ -197,8 +195,8 @@ class AdaMax(Adam):
         p <- p - lr / (1 - beta1**t) * m / u
 
     (``eps`` inside the max, as in PyTorch, keeps ``u > 0``.) ``u`` needs no bias
-    correction.
-    State per parameter: ``m``, ``u``. Derived in :doc:`/book/training/optimizers`.
+    correction. State per parameter: ``m``, ``u``. Derived in
+    :doc:`/book/training/optimizers`.
     """
 
     def __init__(
@@ -247,8 +245,7 @@ class AdamW(Adam):
     ``weight_decay`` times the peak ``lr``, and a value tuned in one convention does not
     transfer to the other. Only arrays selected by ``decay`` shrink. Unlike
     ``Adam(weight_decay=...)``, the decay is not divided by ``sqrt(v_hat)``: every
-    weight shrinks
-    by the same factor. State per parameter: ``m``, ``v``. Derived in
+    weight shrinks by the same factor. State per parameter: ``m``, ``v``. Derived in
     :doc:`/book/training/optimizers`.
     """
 
@@ -287,9 +284,9 @@ def radam_rho(t: int | np.ndarray, beta2: float = 0.999) -> np.ndarray:
     b2 = _check_unit_interval(beta2, "beta2")
     if b2 == 0.0:
         raise ValueError("beta2 must be in (0, 1) for RAdam; got 0.0")
-    t = np.asarray(t, dtype=np.float64)
-    if t.size == 0 or np.any(t < 1):
-        raise ValueError(f"t must hold steps >= 1; got {t!r}")
+    t = as_float_array(t, "t")
+    if np.any(t < 1) or np.any(t != np.floor(t)):
+        raise ValueError(f"t must hold integer steps >= 1; got {t!r}")
     rho_inf = 2.0 / (1.0 - b2) - 1.0
     bt = b2**t
     return rho_inf - 2.0 * t * bt / (1.0 - bt)

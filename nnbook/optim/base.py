@@ -6,11 +6,11 @@ Every optimizer follows one interface::
     opt.step(params, grads)      # updates the arrays of ``params`` in place
 
 ``params`` and ``grads`` are dicts mapping a parameter name (``"W1"``, ``"b1"``, ...) to
-an
-array; ``grads[name]`` has the shape of ``params[name]``. The optimizer owns its *state*
-(velocities, moment estimates), keyed by parameter name and allocated lazily, with the
-parameter's dtype, on the first step that sees the name. It never holds the parameters
-themselves. ``opt.lr`` may be changed between steps (that is what a schedule does).
+an array; ``grads[name]`` has the shape of ``params[name]``. The optimizer owns its
+*state* (velocities, moment estimates), keyed by parameter name and allocated lazily,
+with the parameter's dtype, on the first step that sees the name. It never holds the
+parameters themselves. ``opt.lr`` may be changed between steps (that is what a schedule
+does).
 
 Derived in :doc:`/book/training/optimizers`.
 """
@@ -58,13 +58,15 @@ def _check_params_grads(
             g = np.asarray(g)
         if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
             raise ValueError(
-                f"params[{name!r}] must be a floating-point numpy array (it is updated in place); "
-                f"got {type(p).__name__}{'' if not isinstance(p, np.ndarray) else ' of dtype ' + str(p.dtype)}"
+                f"params[{name!r}] must be a floating-point numpy array (it is "
+                f"updated in place); got {type(p).__name__}"
+                + (f" of dtype {p.dtype}" if isinstance(p, np.ndarray) else "")
             )
         g_shape = g.shape
         if g_shape != p.shape:
             raise ValueError(
-                f"grads[{name!r}] must have the shape of params[{name!r}], {p.shape}; got {g_shape}"
+                f"grads[{name!r}] must have the shape of params[{name!r}], {p.shape}; "
+                f"got {g_shape}"
             )
         # One reduction instead of an elementwise isfinite temporary; the full count on
         # failure.
@@ -72,7 +74,8 @@ def _check_params_grads(
             bad = int(np.size(g) - np.count_nonzero(np.isfinite(g)))
             if bad:
                 raise ValueError(
-                    f"grads[{name!r}] must be finite; got {bad} NaN or infinite value(s)"
+                    f"grads[{name!r}] must be finite; got {bad} NaN or infinite "
+                    "value(s)"
                 )
 
 
@@ -80,25 +83,21 @@ class Optimizer:
     """Base class: validation, per-parameter state and the step counter.
 
     ``step(params, grads)`` checks that ``grads`` has the keys and shapes of ``params``
-    and is
-    finite, then calls ``_update(name, p, g, state)`` for each parameter, where
-    ``state`` is the
-    dict of that parameter's arrays (created by ``_init_state`` on first sight) and
-    ``state["t"]`` counts the steps this parameter has taken (1 on its first update).
-    Subclasses implement ``_init_state`` and ``_update``; the update must modify ``p``
-    in place.
+    and is finite, then calls ``_update(name, p, g, state)`` for each parameter, where
+    ``state`` is the dict of that parameter's arrays (created by ``_init_state`` on
+    first sight) and ``state["t"]`` counts the steps this parameter has taken (1 on its
+    first update). Subclasses implement ``_init_state`` and ``_update``; the update must
+    modify ``p`` in place.
 
     Weight decay (``weight_decay > 0``) applies only to the parameters for which
     ``decay(name, array)`` is True. The default,
-    :func:`nnbook.nn.regularization.is_decayed`,
-    decays arrays with two or more axes (weight matrices, kernels, embeddings) and never
-    biases or the scales and shifts of normalization layers; pass ``decay=lambda n, p:
-    True``
-    to decay everything, as PyTorch does by default.
+    :func:`nnbook.nn.regularization.is_decayed`, decays arrays with two or more axes
+    (weight matrices, kernels, embeddings) and never biases or the scales and shifts of
+    normalization layers; pass ``decay=lambda n, p: True`` to decay everything, as
+    PyTorch does by default.
 
-    Attributes: ``lr`` (settable, non-negative), ``weight_decay``, ``state`` (dict name
-    ->
-    dict). :meth:`state_dict` and :meth:`load_state_dict` save and restore both.
+    Attributes: ``lr`` (settable, non-negative), ``weight_decay``, ``state`` (dict
+    name -> dict). :meth:`state_dict` and :meth:`load_state_dict` save and restore both.
     Derived in :doc:`/book/training/optimizers`.
     """
 
@@ -165,12 +164,12 @@ class Optimizer:
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned: hyperparameters and per-parameter
-        state
-        (arrays copied), so that training resumes exactly where it stopped."""
+        state (arrays copied), so that training resumes exactly where it stopped."""
         check_type(state, Mapping, "state")
         if "state" not in state or "lr" not in state:
             raise ValueError(
-                f"state must be an optimizer state_dict with 'lr' and 'state'; got keys "
+                "state must be an optimizer state_dict with 'lr' and 'state'; got "
+                "keys "
                 f"{sorted(state)}"
             )
         for key, value in state.items():

@@ -2,9 +2,8 @@
 :doc:`/book/mlp/vanishing-gradients`.
 
 Gradients come as a dict ``{name: array}`` (what
-:meth:`nnbook.model.Sequential.gradients`
-returns). The functions never modify their input: they return new arrays under the same
-keys.
+:meth:`nnbook.model.Sequential.gradients` returns). The functions never modify their
+input: they return new arrays under the same keys.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ def _grads(grads: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     if not grads:
         raise ValueError("grads must not be empty; got a dict with no arrays")
     return {
-        k: as_float_array(g, f"grads[{k!r}]", finite=False, allow_empty=True)
+        k: as_float_array(g, f"grads[{k!r}]", allow_empty=True)
         for k, g in grads.items()
     }
 
@@ -36,7 +35,12 @@ def global_norm(grads: Mapping[str, np.ndarray]) -> float:
     """The Euclidean norm of all gradients stacked into one vector:
     ||g|| = sqrt(sum_k sum_i g_{k,i}^2). ``grads``: dict of arrays of any shapes."""
     g = _grads(grads)
-    return math.sqrt(sum(float(np.vdot(a, a)) for a in g.values()))
+    with np.errstate(over="ignore"):
+        norm = math.sqrt(sum(float(np.vdot(a, a)) for a in g.values()))
+    if math.isinf(norm):  # squares overflowed: rescale by the largest entry first
+        m = max(float(np.max(np.abs(a), initial=0.0)) for a in g.values())
+        norm = m * math.sqrt(sum(float(np.vdot(a / m, a / m)) for a in g.values()))
+    return norm
 
 
 def clip_by_value(
@@ -45,8 +49,7 @@ def clip_by_value(
     """Clip every entry to [-limit, limit]: g_i <- max(-limit, min(limit, g_i)).
 
     Cheap, but it changes the direction of the gradient whenever some entries are
-    clipped and
-    others are not. Returns a new dict with arrays of the same shapes.
+    clipped and others are not. Returns a new dict with arrays of the same shapes.
     """
     g = _grads(grads)
     limit = check_positive(limit, "limit")
@@ -62,11 +65,10 @@ def clip_by_global_norm(
         g <- g * min(1, max_norm / ||g||).
 
     The direction of the full gradient is kept; only its length is capped. Returns the
-    new dict
-    and the norm *before* clipping (worth logging: spikes announce instability). A
-    non-finite
-    norm is returned as it is, with the gradients unchanged, so a caller can detect
-    divergence.
+    new dict and the norm *before* clipping (worth logging: spikes announce
+    instability). A gradient holding NaN or infinity raises
+    :class:`~nnbook._checks.NonFiniteError`, which the training loop reports as a
+    diverged run.
     """
     g = _grads(grads)
     max_norm = check_positive(max_norm, "max_norm")

@@ -2,9 +2,9 @@
 
 Each factory checks its arguments and returns a schedule: a callable that takes the step
 ``t = 0, 1, 2, ...`` (an int, or an integer array for plotting) and returns the learning
-rate
-(a float, or an array of the shape of ``t``). A training loop sets ``optimizer.lr =
-schedule(t)`` before step ``t``. The module also holds the learning-rate range test.
+rate (a float, or an array of the shape of ``t``). A training loop sets
+``optimizer.lr = schedule(t)`` before step ``t``. The module also holds the
+learning-rate range test.
 
 Derived in :doc:`/book/training/schedules`.
 """
@@ -17,7 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import as_float_array, check_positive
+from .._checks import (
+    ArgumentTypeError,
+    as_float_array,
+    check_callable,
+    check_choice,
+    check_float,
+    check_int,
+    check_positive,
+    check_probability,
+    check_type,
+)
 
 __all__ = [
     "constant",
@@ -34,13 +44,20 @@ __all__ = [
 ]
 
 Schedule = Callable[[Any], Any]
-"""A learning-rate schedule: step ``t`` (int or integer array, >= 0) -> rate (float or array)."""
+"""A learning-rate schedule: step ``t`` (int or integer array, >= 0) -> rate (float
+or array)."""
 
 
 def _steps(t: Any) -> np.ndarray:
+    if t is None or isinstance(t, (str, bytes, bool)):
+        raise ArgumentTypeError(
+            f"step must be a non-negative integer (or an array of them); got {t!r}"
+        )
     arr = np.asarray(t)
     if arr.dtype.kind not in "iu" and not (
-        arr.dtype.kind == "f" and np.all(arr == np.floor(arr))
+        arr.dtype.kind == "f"
+        and np.all(np.isfinite(arr))
+        and np.all(arr == np.floor(arr))
     ):
         raise ValueError(
             f"step must be a non-negative integer (or an array of them); got {t!r}"
@@ -55,16 +72,11 @@ def _out(t: Any, lr: np.ndarray) -> Any:
 
 
 def _check_int(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or int(value) != value or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    return int(value)
+    return check_int(value, name, minimum=minimum)
 
 
 def _check_factor(value: float, name: str) -> float:
-    v = float(value)
-    if not (0.0 < v <= 1.0):
-        raise ValueError(f"{name} must be in (0, 1]; got {value!r}")
-    return v
+    return check_float(value, name, low=0.0, high=1.0, low_open=True)
 
 
 def _named(fn: Callable[[Any], Any], text: str) -> Schedule:
@@ -123,7 +135,8 @@ def _check_range(
     min_lr = check_positive(min_lr, min_name, strict=False)
     if min_lr > max_lr:
         raise ValueError(
-            f"{min_name} must not exceed {max_name}; got {min_name}={min_lr} > {max_name}={max_lr}"
+            f"{min_name} must not exceed {max_name}; got {min_name}={min_lr} > "
+            f"{max_name}={max_lr}"
         )
     return max_lr, min_lr
 
@@ -153,10 +166,9 @@ def cosine_warm_restarts(
     """SGDR (Loshchilov and Hutter 2017): cosine annealing restarted at the end of each
     cycle.
 
-    Cycle i lasts T_i = period * mult**i steps and starts at S_i = period (mult**i -
-    1)/(mult - 1)
-    (S_i = i * period when mult = 1). Within it, with t_cur = t - S_i,
-    lr_t = min_lr + (lr - min_lr) (1 + cos(pi t_cur / T_i)) / 2.
+    Cycle i lasts T_i = period * mult**i steps and starts at S_i = period
+    (mult**i - 1)/(mult - 1) (S_i = i * period when mult = 1). Within it, with
+    t_cur = t - S_i, lr_t = min_lr + (lr - min_lr) (1 + cos(pi t_cur / T_i)) / 2.
     Derived in :doc:`/book/training/schedules`.
     """
     lr, min_lr = _check_range(lr, min_lr)
@@ -200,22 +212,19 @@ def cyclical(
         lr_t = base_lr + (max_lr - base_lr) * max(0, 1 - x) * scale
 
     where scale = 1 (``"triangular"``), 1 / 2**(cycle - 1) (``"triangular2"``, the
-    amplitude
-    halves each cycle) or gamma**t (``"exp_range"``). A cycle lasts 2 * step_size steps.
-    Derived in :doc:`/book/training/schedules`.
+    amplitude halves each cycle) or gamma**t (``"exp_range"``). A cycle lasts
+    2 * step_size steps. Derived in :doc:`/book/training/schedules`.
     """
     max_lr, base_lr = _check_range(max_lr, base_lr, "max_lr", "base_lr")
     step_size = _check_int(step_size, "step_size")
-    if mode not in ("triangular", "triangular2", "exp_range"):
-        raise ValueError(
-            f"mode must be 'triangular', 'triangular2' or 'exp_range'; got {mode!r}"
-        )
+    check_choice(mode, ("triangular", "triangular2", "exp_range"), "mode")
     gamma = _check_factor(gamma, "gamma")
 
     def schedule(t: Any) -> Any:
         s = _steps(t)
         cycle = np.floor(1.0 + s / (2 * step_size))
         x = np.abs(s / step_size - 2.0 * cycle + 1.0)
+        scale: float | np.ndarray
         if mode == "triangular":
             scale = 1.0
         elif mode == "triangular2":
@@ -226,7 +235,8 @@ def cyclical(
 
     return _named(
         schedule,
-        f"cyclical(base_lr={base_lr}, max_lr={max_lr}, step_size={step_size}, mode={mode!r})",
+        f"cyclical(base_lr={base_lr}, max_lr={max_lr}, step_size={step_size}, "
+        f"mode={mode!r})",
     )
 
 
@@ -252,13 +262,12 @@ def one_cycle(
     """
     max_lr = check_positive(max_lr, "max_lr", strict=False)
     T = _check_int(total_steps, "total_steps", 2)
-    pct_start = float(pct_start)
-    if not (0.0 < pct_start < 1.0):
-        raise ValueError(f"pct_start must be in (0, 1); got {pct_start!r}")
+    pct_start = check_float(
+        pct_start, "pct_start", low=0.0, high=1.0, low_open=True, high_open=True
+    )
     div_factor = check_positive(div_factor, "div_factor")
     final_div_factor = check_positive(final_div_factor, "final_div_factor")
-    if anneal not in ("cos", "linear"):
-        raise ValueError(f"anneal must be 'cos' or 'linear'; got {anneal!r}")
+    check_choice(anneal, ("cos", "linear"), "anneal")
     lr0 = max_lr / div_factor
     lr_end = lr0 / final_div_factor
     W = max(1, round(pct_start * (T - 1)))
@@ -286,11 +295,9 @@ def linear_warmup(
     """Linear warm-up (Goyal et al. 2017) in front of another schedule.
 
     For t < W: lr_t = schedule(0) * (start_factor + (1 - start_factor) t / W), a ramp
-    from
-    start_factor * schedule(0) towards schedule(0); for t >= W: lr_t = schedule(t - W),
-    so the
-    wrapped schedule starts its own clock when the warm-up ends. Derived in
-    :doc:`/book/training/schedules`.
+    from start_factor * schedule(0) towards schedule(0); for t >= W:
+    lr_t = schedule(t - W), so the wrapped schedule starts its own clock when the
+    warm-up ends. Derived in :doc:`/book/training/schedules`.
     """
     if not callable(schedule):
         raise ValueError(
@@ -347,14 +354,18 @@ def lr_range_test(
     Returns ``(lrs, losses)``, two arrays of the same length (<= n_steps).
     Derived in :doc:`/book/training/schedules`.
     """
-    if not callable(loss_and_grads):
-        raise ValueError(
-            f"loss_and_grads must be a callable step -> (loss, grads); got {type(loss_and_grads).__name__}"
-        )
+    check_callable(loss_and_grads, "loss_and_grads")
+    for method in ("step", "reset"):
+        check_callable(getattr(optimizer, method, None), f"optimizer.{method}")
+    check_type(params, dict, "params")
+    for key, value in params.items():
+        as_float_array(value, f"params[{key!r}]")
+    check_type(restore, bool, "restore")
     max_lr, min_lr = _check_range(max_lr, min_lr, "max_lr", "min_lr")
     if min_lr <= 0 or min_lr == max_lr:
         raise ValueError(
-            f"need 0 < min_lr < max_lr for an exponential sweep; got {min_lr} and {max_lr}"
+            f"need 0 < min_lr < max_lr for an exponential sweep; got {min_lr} and "
+            f"{max_lr}"
         )
     n_steps = _check_int(n_steps, "n_steps", 2)
     diverge_factor = check_positive(diverge_factor, "diverge_factor")
@@ -380,7 +391,7 @@ def lr_range_test(
                 break  # gradients overflowed: diverged as well
             optimizer.lr = float(lr)
             optimizer.step(params, grads)
-    finally:
+    finally:  # checked above, so this cannot raise and mask a step's error
         if saved is not None:
             for k, v in saved.items():
                 params[k][...] = v
@@ -395,10 +406,8 @@ def smooth_losses(losses: np.ndarray, beta: float = 0.9) -> np.ndarray:
     ``losses``: (n,) -> (n,). The same correction as Adam's first moment.
     Derived in :doc:`/book/training/schedules`.
     """
-    L = as_float_array(losses, "losses", ndim=1, shape_hint="(n,)", finite=False)
-    beta = float(beta)
-    if not (0.0 <= beta < 1.0):
-        raise ValueError(f"beta must be in [0, 1); got {beta!r}")
+    L = as_float_array(losses, "losses", ndim=1, shape_hint="(n,)")
+    beta = check_probability(beta, "beta")
     out = np.empty(L.shape, dtype=np.float64)
     avg = 0.0
     for i, x in enumerate(L):  # a recursion over steps, not a hot path
@@ -418,17 +427,13 @@ def suggest_lr(
     minimum.
 
     The losses are smoothed with :func:`smooth_losses`; the first ``skip_start`` points
-    (where
-    the average still rests on a few noisy batches) and everything after the smoothed
-    minimum
-    (where the loss climbs) are ignored. ``method="steepest"`` returns the rate where
-    the
-    smoothed loss falls fastest (most negative d loss / d log lr); ``method="minimum"``
-    returns
-    a tenth of the rate at the smoothed minimum, a safe distance below the point of
-    divergence. ``lrs``, ``losses``: (n,) with increasing positive rates;
-    a non-finite tail (a diverged run) is dropped. Returns a rate from ``lrs``.
-    Derived in :doc:`/book/training/schedules`.
+    (where the average still rests on a few noisy batches) and everything after the
+    smoothed minimum (where the loss climbs) are ignored. ``method="steepest"`` returns
+    the rate where the smoothed loss falls fastest (most negative d loss / d log lr);
+    ``method="minimum"`` returns a tenth of the rate at the smoothed minimum, a safe
+    distance below the point of divergence. ``lrs``, ``losses``: (n,) with increasing
+    positive rates; a non-finite tail (a diverged run) is dropped. Returns a rate from
+    ``lrs``. Derived in :doc:`/book/training/schedules`.
     """
     lrs = as_float_array(lrs, "lrs", ndim=1, shape_hint="(n,)")
     L = as_float_array(losses, "losses", ndim=1, shape_hint="(n,)", finite=False)
@@ -437,13 +442,13 @@ def suggest_lr(
             f"lrs and losses must have the same shape; got {lrs.shape} and {L.shape}"
         )
     skip_start = _check_int(skip_start, "skip_start", 0)
-    if method not in ("steepest", "minimum"):
-        raise ValueError(f"method must be 'steepest' or 'minimum'; got {method!r}")
+    check_choice(method, ("steepest", "minimum"), "method")
     finite = np.isfinite(L)
     n = int(np.argmin(finite)) if not finite.all() else L.size  # drop the diverged tail
     if n < skip_start + 3:
         raise ValueError(
-            f"need at least skip_start + 3 = {skip_start + 3} finite losses to suggest a rate; got {n}"
+            f"need at least skip_start + 3 = {skip_start + 3} finite losses to "
+            f"suggest a rate; got {n}"
         )
     lrs, L = lrs[:n], L[:n]
     if np.any(lrs <= 0) or np.any(np.diff(lrs) <= 0):

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_type
 from ..nn.regularization import is_decayed
 from .base import Optimizer, _check_unit_interval
 
@@ -17,8 +18,8 @@ __all__ = ["SGD", "Momentum"]
 class SGD(Optimizer):
     """Stochastic gradient descent: p <- p - lr * (g + weight_decay * p).
 
-    State: none (a scratch buffer only when ``weight_decay > 0``).
-    Derived in :doc:`/book/training/optimizers`.
+    State: none (a scratch buffer only when ``weight_decay > 0``). Derived in
+    :doc:`/book/training/optimizers`.
     """
 
     def __init__(
@@ -50,9 +51,8 @@ class Momentum(Optimizer):
         p <- p - lr * (g + beta * v)       (Nesterov, Sutskever et al. 2013 form)
 
     ``g`` includes ``weight_decay * p`` when ``weight_decay > 0``. On a constant
-    gradient the
-    step tends to ``lr * g / (1 - beta)``. State per parameter: ``v`` (shape of ``p``).
-    Derived in :doc:`/book/training/optimizers`.
+    gradient the step tends to ``lr * g / (1 - beta)``. State per parameter: ``v``
+    (shape of ``p``). Derived in :doc:`/book/training/optimizers`.
     """
 
     def __init__(
@@ -65,7 +65,7 @@ class Momentum(Optimizer):
     ) -> None:
         super().__init__(lr, weight_decay, decay)
         self.beta = _check_unit_interval(beta, "beta")
-        self.nesterov = bool(nesterov)
+        self.nesterov = check_type(nesterov, bool, "nesterov")
 
     def _init_state(self, p: np.ndarray) -> dict[str, Any]:
         return {"v": np.zeros_like(p), "buf": np.empty_like(p)}

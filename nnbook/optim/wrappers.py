@@ -4,7 +4,7 @@ optimizer's path on a 2-D function. Derived in :doc:`/book/training/optimizers`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -18,12 +18,11 @@ __all__ = ["Lookahead", "SAM", "optimizer_trajectory"]
 
 class _Wrapper(Optimizer):
     """An optimizer built around another one (``self.base``), whose learning rate it
-    shares: a
-    schedule that sets ``lr`` on the wrapper sets it on the base optimizer."""
+    shares: a schedule that sets ``lr`` on the wrapper sets it on the base optimizer."""
 
     base: Optimizer
 
-    @property  # type: ignore[override]
+    @property
     def lr(self) -> float:
         """The wrapped optimizer's learning rate."""
         return self.base.lr
@@ -43,8 +42,7 @@ class Lookahead(_Wrapper):
         every k-th step: slow <- slow + alpha * (p - slow);  p <- slow
 
     ``lr`` reads and sets the inner optimizer's rate. State per parameter: ``slow`` (the
-    slow
-    weights, a copy of ``p`` taken at the first step). Derived in
+    slow weights, a copy of ``p`` taken at the first step). Derived in
     :doc:`/book/training/optimizers`.
     """
 
@@ -94,7 +92,7 @@ class Lookahead(_Wrapper):
             "base": self.base.state_dict(),
         }
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned, the inner optimizer's state
         included."""
         check_type(state, dict, "state")
@@ -119,8 +117,7 @@ class SAM(_Wrapper):
         e
 
     ``step`` alone cannot work (it has one gradient) and raises. ``lr`` is the base
-    optimizer's.
-    State per parameter: ``e`` (the perturbation). Derived in
+    optimizer's. State per parameter: ``e`` (the perturbation). Derived in
     :doc:`/book/training/optimizers`.
     """
 
@@ -169,7 +166,8 @@ class SAM(_Wrapper):
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         """Not available: SAM needs two gradients; use first_step and second_step."""
         raise ValueError(
-            "SAM needs the gradient at two points: call first_step(params, grads) at p, recompute the "
+            "SAM needs the gradient at two points: call first_step(params, grads) at "
+            "p, recompute the "
             "gradient at the perturbed params, then second_step(params, grads)"
         )
 
@@ -189,7 +187,7 @@ class SAM(_Wrapper):
             "base": self.base.state_dict(),
         }
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned, the base optimizer's state
         included."""
         check_type(state, dict, "state")
@@ -211,11 +209,10 @@ def optimizer_trajectory(
     path.
 
     ``grad``: x of shape (d,) -> gradient of shape (d,). ``x0``: (d,). Returns the
-    iterates,
-    shape (n_steps + 1, d), starting with ``x0``. A :class:`SAM` optimizer gets its
-    second
-    gradient from ``grad`` at the perturbed point. The optimizer's state is reset first.
-    Used in :doc:`/book/training/optimizers` to draw trajectories on 2-D test functions.
+    iterates, shape (n_steps + 1, d), starting with ``x0``. A :class:`SAM` optimizer
+    gets its second gradient from ``grad`` at the perturbed point. The optimizer's state
+    is reset first. Used in :doc:`/book/training/optimizers` to draw trajectories on 2-D
+    test functions.
     """
     check_type(optimizer, Optimizer, "optimizer")
     x = np.array(as_float_array(x0, "x0", ndim=1, shape_hint="(d,)"), dtype=np.float64)

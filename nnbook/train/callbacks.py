@@ -12,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import ArgumentTypeError, check_int, check_positive, check_type
+from .._checks import (
+    ArgumentTypeError,
+    check_choice,
+    check_int,
+    check_positive,
+    check_type,
+)
 
 __all__ = ["EarlyStopping"]
 
@@ -31,22 +37,17 @@ def _model_params(model: Any) -> dict[str, np.ndarray]:
 
 class EarlyStopping:
     """Callback ``cb(epoch, history, model) -> bool`` that stops training when the
-    monitored
-    quantity has not improved by more than ``min_delta`` for ``patience`` epochs in a
-    row.
+    monitored quantity has not improved by more than ``min_delta`` for ``patience``
+    epochs in a row.
 
     ``monitor`` is a key of ``history.history`` (``"val_loss"`` by default) and ``mode``
     says whether smaller ("min", for losses) or larger ("max", for accuracies) is
-    better. Every time the quantity improves, the
-    callback records ``best_epoch``, ``best_value`` and a copy of every parameter array.
-    With
-    ``restore_best=True`` it copies those arrays back *in place* into the model's
-    parameters
-    when it stops training, and :meth:`restore` (also called by :meth:`on_train_end`)
-    does the
-    same when training ran to the last epoch without stopping. ``stopped_epoch`` is the
-    epoch at
-    which it stopped (None if it never did). Derived in
+    better. Every time the quantity improves, the callback records ``best_epoch``,
+    ``best_value`` and a copy of every parameter array. With ``restore_best=True`` it
+    copies those arrays back *in place* into the model's parameters when it stops
+    training, and :meth:`restore` (also called by :meth:`on_train_end`) does the same
+    when training ran to the last epoch without stopping. ``stopped_epoch`` is the epoch
+    at which it stopped (None if it never did). Derived in
     :doc:`/book/training/regularization`.
     """
 
@@ -61,8 +62,7 @@ class EarlyStopping:
         self.patience = check_int(patience, "patience")
         self.min_delta = check_positive(min_delta, "min_delta", strict=False)
         self.monitor = check_type(monitor, str, "monitor")
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max'; got {mode!r}")
+        check_choice(mode, ("min", "max"), "mode")
         self.mode = mode
         self.restore_best = check_type(restore_best, bool, "restore_best")
         self.best_value: float = math.inf if self.mode == "min" else -math.inf

@@ -47,7 +47,7 @@ def save_params(model: Module, path: str | os.PathLike[str]) -> Path:
     missing) under its dotted name; returns the path written."""
     check_type(model, Module, "model")
     p = _npz_path(path)
-    np.savez(p, **model.state_dict())
+    np.savez(p, allow_pickle=False, **model.state_dict())
     return p
 
 
@@ -120,7 +120,7 @@ def save_checkpoint(
     arrays: dict[str, np.ndarray] = {}
     meta = _flatten(tree, "", arrays)
     p = _npz_path(path)
-    np.savez(p, __meta__=np.array(json.dumps(meta)), **arrays)
+    np.savez(p, allow_pickle=False, __meta__=np.array(json.dumps(meta)), **arrays)
     return p
 
 

@@ -91,7 +91,8 @@ class History:
         ``key``."""
         if key not in self.history or not self.history[key]:
             raise ValueError(
-                f"key must be one of the recorded series {sorted(self.history)}; got {key!r}"
+                f"key must be one of the recorded series {sorted(self.history)}; got "
+                f"{key!r}"
             )
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max'; got {mode!r}")
@@ -154,8 +155,8 @@ def train_step(
     added, if given; 6. the global gradient norm clipped to ``clip_norm``, if given;
     7. ``optimizer.step(params, grads)``.
 
-    ``inputs``: an array, or a tuple of arrays for a model with several inputs.
-    Returns a :class:`StepResult`; raises :class:`~nnbook._checks.NonFiniteError` (a
+    ``inputs``: an array, or a tuple of arrays for a model with several inputs. Returns
+    a :class:`StepResult`; raises :class:`~nnbook._checks.NonFiniteError` (a
     ``ValueError``) when the loss is not finite. Derived in
     :doc:`/book/mlp/multilayer-perceptron`.
     """
@@ -168,6 +169,10 @@ def train_step(
         )
     if clip_norm is not None:
         clip_norm = check_positive(clip_norm, "clip_norm")
+    if penalty is not None:
+        check_callable(penalty, "penalty")
+    _, n = _check_inputs(inputs, "inputs")
+    _check_targets(targets, n, "targets")
     model.zero_grad()
     outputs = model(*_as_inputs(inputs))  # forward: every module caches
     value, dZ = loss_fn(outputs, targets)
@@ -223,8 +228,9 @@ def _check_targets(targets: Any, n: int, name: str) -> tuple[np.ndarray, ...]:
         arr = np.asarray(t)
         if arr.dtype.kind not in "biuf" or arr.ndim < 1 or arr.shape[0] != n:
             raise ValueError(
-                f"{name} must be an array (or tuple of arrays) with {n} rows; "
-                f"got {arr.dtype} of shape {arr.shape} at position {i}"
+                f"{name} must be an array (or tuple of arrays) with {n} rows, one per "
+                f"row of the inputs X; got {arr.dtype} of shape {arr.shape} at "
+                f"position {i}"
             )
         if arr.dtype.kind == "f" and not np.isfinite(arr).all():
             raise NonFiniteError(f"{name} must be finite; got NaN or infinite values")
@@ -354,7 +360,15 @@ def fit(
             raise ValueError("validation_data must be a pair (X_val, y_val)")
         Xv, nv = _check_inputs(validation_data[0], "X_val")
         _check_targets(validation_data[1], nv, "y_val")
-    callbacks = [check_callable(cb, "callback") for cb in callbacks]
+    if not isinstance(callbacks, (list, tuple)):
+        raise ArgumentTypeError(
+            f"callbacks must be a list of callables; got {type(callbacks).__name__}"
+        )
+    callbacks = [
+        check_callable(cb, f"callbacks[{i}]") for i, cb in enumerate(callbacks)
+    ]
+    if verbose is not None:
+        check_type(verbose, bool, "verbose")
     params = model.parameters()
     history = History()
     step = 0
@@ -432,7 +446,8 @@ def fit(
                 bar.set_postfix({k: f"{v[-1]:.4g}" for k, v in history.history.items()})
             if history.diverged:
                 break
-            if any([bool(cb(epoch, history, model)) for cb in callbacks]):
+            stops = [bool(cb(epoch, history, model)) for cb in callbacks]  # run all
+            if any(stops):
                 history.stopped_early = True
                 break
     if bar is not None:

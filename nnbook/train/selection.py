@@ -6,14 +6,10 @@ function
     fit_and_score(params, X_train, y_train, X_val, y_val) -> float
 
 that trains a model with the hyperparameters ``params`` (a dict) on the training part
-and
-returns its score on the validation part, *larger is better* (return minus a loss). The
-searches
-evaluate it on a held-out validation set (``X_val``, ``y_val``) or, with ``k``, by
-k-fold
-cross-validation on ``X``, ``y`` with the same folds for every trial, so trials are
-compared on
-equal terms. They return every trial, best first.
+and returns its score on the validation part, *larger is better* (return minus a loss).
+The searches evaluate it on a held-out validation set (``X_val``, ``y_val``) or, with
+``k``, by k-fold cross-validation on ``X``, ``y`` with the same folds for every trial,
+so trials are compared on equal terms. They return every trial, best first.
 """
 
 from __future__ import annotations
@@ -25,7 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import check_labels, check_rng
+from .._checks import (
+    ArgumentTypeError,
+    check_callable,
+    check_float,
+    check_int,
+    check_labels,
+    check_rng,
+    check_type,
+)
 
 __all__ = [
     "kfold_indices",
@@ -52,9 +56,8 @@ def kfold_indices(
     than 1:
     every fold has (almost) the class proportions of the whole set."""
     check_rng(rng)
-    n, k = int(n), int(k)
-    if n < 2:
-        raise ValueError(f"n must be at least 2 to split into folds; got {n}")
+    n = check_int(n, "n", minimum=2)
+    k = check_int(k, "k", minimum=2)
     if not 2 <= k <= n:
         raise ValueError(f"k must be between 2 and n={n}; got {k}")
     order = rng.permutation(n)
@@ -74,7 +77,8 @@ def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim < 1 or X.shape[0] == 0:
         raise ValueError(
-            f"X must be a non-empty array with examples along axis 0; got shape {X.shape}"
+            "X must be a non-empty array with examples along axis 0; got shape "
+            f"{X.shape}"
         )
     if y.ndim < 1 or y.shape[0] != X.shape[0]:
         raise ValueError(
@@ -94,6 +98,28 @@ def _score(value: Any) -> float:
     return s
 
 
+def _check_folds(folds: Any, n: int) -> None:
+    if not isinstance(folds, (list, tuple)) or not folds:
+        raise ArgumentTypeError(
+            "folds must be a non-empty list of (train_idx, val_idx) pairs; "
+            f"got {type(folds).__name__}"
+        )
+    for pair in folds:
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ArgumentTypeError(
+                f"folds must hold (train_idx, val_idx) pairs; got {pair!r}"
+            )
+        for idx in pair:
+            a = np.asarray(idx)
+            if a.dtype.kind not in "iu" or a.ndim != 1 or a.size == 0:
+                raise ValueError(
+                    "folds must hold non-empty 1-D integer index arrays; got "
+                    f"dtype {a.dtype} and shape {a.shape}"
+                )
+            if a.min() < 0 or a.max() >= n:
+                raise ValueError(f"folds must index rows 0..{n - 1} of X")
+
+
 def cross_validate(
     fit_and_score: Callable[..., float],
     X: np.ndarray,
@@ -105,17 +131,19 @@ def cross_validate(
     folds: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> dict[str, Any]:
     """k-fold cross-validation of one setting ``params``: train on k - 1 folds, score on
-    the
-    held-out fold, k times. ``X``: (n, ...), ``y``: (n, ...). With ``stratify`` the
-    folds keep
-    the class proportions of the integer labels ``y``; ``folds`` (from
-    ``kfold_indices``)
-    overrides the split. Returns ``{"scores": (k,) array, "mean": float, "std":
-    float}``, the
-    standard deviation over folds (ddof = 1)."""
+    the held-out fold, k times. ``X``: (n, ...), ``y``: (n, ...). With ``stratify`` the
+    folds keep the class proportions of the integer labels ``y``; ``folds`` (from
+    ``kfold_indices``) overrides the split. Returns ``{"scores": (k,) array, "mean":
+    float, "std": float}``, the standard deviation over folds (ddof = 1)."""
     X, y = _check_xy(X, y)
+    check_callable(fit_and_score, "fit_and_score")
+    check_type(stratify, bool, "stratify")
+    if params is not None:
+        check_type(params, Mapping, "params")
     if folds is None:
         folds = kfold_indices(X.shape[0], k, rng, y if stratify else None)
+    else:
+        _check_folds(folds, X.shape[0])
     p = dict(params or {})
     scores = np.array(
         [_score(fit_and_score(p, X[tr], y[tr], X[va], y[va])) for tr, va in folds]
@@ -141,7 +169,8 @@ def _evaluate(
     X, y = _check_xy(X, y)
     if (X_val is None) == (k is None):
         raise ValueError(
-            "give either a validation set (X_val, y_val) or a number of folds k, not both or neither"
+            "give either a validation set (X_val, y_val) or a number of folds k, not "
+            "both or neither"
         )
     trials = []
     if k is None:
@@ -156,7 +185,8 @@ def _evaluate(
     else:
         if rng is None:
             raise ValueError(
-                "rng must be given for k-fold cross-validation (np.random.default_rng(seed))"
+                "rng must be given for k-fold cross-validation "
+                "(np.random.default_rng(seed))"
             )
         folds = kfold_indices(
             X.shape[0], k, rng, y if stratify else None
@@ -188,17 +218,15 @@ def grid_search(
     stratify: bool = False,
 ) -> list[dict[str, Any]]:
     """Score every combination of the values in ``grid`` (a dict name -> list of values;
-    the
-    number of trials is the product of the list lengths) on ``(X_val, y_val)``, or by
-    k-fold
-    cross-validation on ``(X, y)`` when ``k`` (and ``rng``) are given.
+    the number of trials is the product of the list lengths) on ``(X_val, y_val)``, or
+    by k-fold cross-validation on ``(X, y)`` when ``k`` (and ``rng``) are given.
 
     Returns one dict per trial, ``{"params", "score", "scores", "trial"}``, sorted by
-    ``score``,
-    best (largest) first; ``scores`` holds the per-fold scores."""
+    ``score``, best (largest) first; ``scores`` holds the per-fold scores."""
     if not grid or any(len(v) == 0 for v in grid.values()):
         raise ValueError(
-            f"grid must map each hyperparameter to a non-empty list of values; got {dict(grid)}"
+            "grid must map each hyperparameter to a non-empty list of values; got "
+            f"{dict(grid)}"
         )
     names = list(grid)
     settings = [
@@ -238,7 +266,8 @@ def random_search(
     for name, d in distributions.items():
         if not callable(d) and (not isinstance(d, Sequence) or len(d) == 0):
             raise ValueError(
-                f"distributions[{name!r}] must be a sampler f(rng) or a non-empty list; got {d!r}"
+                f"distributions[{name!r}] must be a sampler f(rng) or a non-empty "
+                f"list; got {d!r}"
             )
     settings = [
         {
@@ -264,11 +293,13 @@ def log_uniform_sampler(
     low: float, high: float
 ) -> Callable[[np.random.Generator], float]:
     """A sampler of exp(U(log low, log high)): every decade between ``low`` > 0 and
-    ``high`` is
-    equally likely, the usual prior for a learning rate or a regularisation strength."""
+    ``high`` is equally likely, the usual prior for a learning rate or a regularisation
+    strength."""
+    low, high = check_float(low, "low"), check_float(high, "high")
     if not (0 < low < high and math.isfinite(high)):
         raise ValueError(
-            f"log_uniform_sampler needs 0 < low < high < inf; got low={low}, high={high}"
+            f"log_uniform_sampler needs 0 < low < high < inf; got low={low}, "
+            f"high={high}"
         )
     a, b = math.log(low), math.log(high)
     return lambda rng: float(math.exp(rng.uniform(a, b)))
@@ -276,7 +307,8 @@ def log_uniform_sampler(
 
 def uniform_sampler(low: float, high: float) -> Callable[[np.random.Generator], float]:
     """A sampler of U(low, high)."""
-    if not (low < high and math.isfinite(low) and math.isfinite(high)):
+    low, high = check_float(low, "low"), check_float(high, "high")
+    if not (low < high and math.isfinite(high - low)):
         raise ValueError(
             f"uniform_sampler needs finite low < high; got low={low}, high={high}"
         )

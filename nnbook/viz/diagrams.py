@@ -2,18 +2,13 @@
 :doc:`/book/foundations/what-is-a-neural-network`.
 
 The geometry (where every node sits, which pairs of nodes an edge joins) is computed by
-a pure
-function, :func:`network_geometry`, so that it can be tested without looking at pixels;
-the
-drawing functions only turn that geometry into matplotlib artists.
+a pure function, :func:`network_geometry`, so that it can be tested without looking at
+pixels; the drawing functions only turn that geometry into matplotlib artists.
 
 Layout: layer ``l`` sits on the vertical line ``x = l * layer_spacing``; its shown nodes
-are
-spaced ``node_spacing`` apart and centred on ``y = 0``, unit 0 at the top. A layer with
-more
-than ``max_nodes`` units shows its first and last ``max_nodes // 2`` units with an
-ellipsis in
-the middle, so that every layer is symmetric about ``y = 0``.
+are spaced ``node_spacing`` apart and centred on ``y = 0``, unit 0 at the top. A layer
+with more than ``max_nodes`` units shows its first and last ``max_nodes // 2`` units
+with an ellipsis in the middle, so that every layer is symmetric about ``y = 0``.
 """
 
 from __future__ import annotations
@@ -141,15 +136,12 @@ def network_geometry(
     """Node positions and edge pairs for a diagram of a fully connected network.
 
     Layer ``l`` of size ``n_l`` shows ``m_l = n_l`` nodes if ``n_l <= max_nodes``,
-    otherwise its
-    first and last ``max_nodes // 2`` units (``m_l = 2 * (max_nodes // 2)``) around an
-    ellipsis
-    in the middle slot. The diagram has
-    ``sum_l m_l`` nodes and ``sum_l m_l * m_{l+1}`` edges. Node ``k`` of a layer with
-    ``s`` slots
-    (``s = m_l``, plus one for the ellipsis when the layer is truncated) sits at
-    ``y = ((s - 1) / 2 - k) * node_spacing``, so every layer is symmetric about ``y =
-    0``.
+    otherwise its first and last ``max_nodes // 2`` units (``m_l = 2 * (max_nodes //
+    2)``) around an ellipsis in the middle slot. The diagram has ``sum_l m_l`` nodes and
+    ``sum_l m_l * m_{l+1}`` edges. Node ``k`` of a layer with ``s`` slots (``s = m_l``,
+    plus one for the ellipsis when the layer is truncated) sits at
+    ``y = ((s - 1) / 2 - k) * node_spacing``, so every layer is symmetric about
+    ``y = 0``.
 
     ``layer_sizes``: at least two positive integers. Returns a :class:`NetworkGeometry`.
     Used in :doc:`/book/foundations/what-is-a-neural-network`.
@@ -409,15 +401,13 @@ def draw_neuron(
     fontsize: float = 10,
 ) -> Any:
     """Draw one artificial neuron: inputs ``x_i`` on arrows weighted ``w_i`` into a node
-    that
-    forms ``z = sum_i w_i x_i + b`` and outputs ``a = phi(z)``. Returns the matplotlib
-    Axes.
+    that forms ``z = sum_i w_i x_i + b`` and outputs ``a = phi(z)``. Returns the
+    matplotlib Axes.
 
     ``n_inputs``: a positive integer (the last input is drawn as ``x_n`` after an
-    ellipsis when
-    there are more than 4). ``input_labels`` / ``weight_labels``: one string per drawn
-    input.
-    Introduced in :doc:`/book/foundations/what-is-a-neural-network`.
+    ellipsis when there are more than 4). ``input_labels`` / ``weight_labels``: one
+    string per drawn input. Introduced in
+    :doc:`/book/foundations/what-is-a-neural-network`.
     """
     _check_ax(ax)
     n_inputs = check_int(n_inputs, "n_inputs")

@@ -1,10 +1,8 @@
 """Plotting helpers shared by the chapters: one style, one colour-blind-safe palette.
 
 Figures use the Okabe-Ito palette (Okabe and Ito, 2008), distinguishable under the
-common forms
-of colour blindness, on a white background so they read the same in the light and dark
-themes
-of the site and in print.
+common forms of colour blindness, on a white background so they read the same in the
+light and dark themes of the site and in print.
 """
 
 from __future__ import annotations
