@@ -7,16 +7,21 @@ Used in :doc:`/book/graphs/graph-neural-networks`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from .._checks import as_float_array, check_int, check_labels, check_rng, check_type
+from .._lazy import lazy_import
 from ..nn.graph import GlobalPool, as_adjacency
 from ..nn.layers import Dense, ReLU
 from ..nn.losses import cross_entropy, cross_entropy_backward
 from ..nn.module import Module, no_grad
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = lazy_import("scipy.sparse")  # loaded on first use: import nnbook stays fast
 
 __all__ = [
     "GNN", "batch_graphs", "make_graph_families", "karate_club",

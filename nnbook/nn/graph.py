@@ -13,14 +13,19 @@ Derived in :doc:`/book/graphs/graph-neural-networks`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from .._checks import as_float_array, check_float, check_int, check_rng, check_type
+from .._lazy import lazy_import
 from .layers import Dense, ReLU
 from .module import Module, Sequential
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:
+    sp = lazy_import("scipy.sparse")  # loaded on first use: import nnbook stays fast
 
 __all__ = [
     "as_adjacency", "gcn_norm", "mean_norm", "graph_laplacian", "sample_neighbors",
