@@ -1,10 +1,11 @@
 """Benchmark cases of Part V: the LSTM and GRU sequence layers against PyTorch's.
 
 Each case times one forward and one backward pass (backpropagation through time, the
-parameter gradients only: neither contender computes dL/dX) of a whole-sequence layer on
-a random float32 batch, at one BLAS / PyTorch thread, interleaving the contenders. PyTorch's
-``nn.LSTM`` / ``nn.GRU`` run fused C++ kernels; nnbook's layers are a Python loop over
-time steps with one input projection for all steps (:mod:`nnbook.nn.recurrent`).
+parameter gradients only: neither contender computes dL/dX) of a whole-sequence layer
+on a random float32 batch, at one BLAS / PyTorch thread, interleaving the contenders.
+PyTorch's ``nn.LSTM`` / ``nn.GRU`` run fused C++ kernels; nnbook's layers are a Python
+loop over time steps with one input projection for all steps
+(:mod:`nnbook.nn.recurrent`).
 Explained in :doc:`/book/rnn/gated-cells`.
 """
 
@@ -81,13 +82,14 @@ def case_recurrent(kind: str = "LSTM", batch: int = 100, T: int = 40, n_in: int 
             med[name] = float(np.median(t))
         if "pytorch" in med:
             targets.append(make_target(
-                f"{kind} forward+backward (batch {batch}, T {T}, input {n_in}, hidden {H}), "
-                "nnbook / PyTorch time", med["nnbook"] / med["pytorch"],
+                f"{kind} forward+backward (batch {batch}, T {T}, input {n_in}, "
+                f"hidden {H}), nnbook / PyTorch time", med["nnbook"] / med["pytorch"],
                 RNN_TARGETS[kind], "<="))
         else:
             notes.append("PyTorch is not installed: no ratio.")
-    return {"title": f"{kind} layer forward + backward, batch {batch}, T {T}, input {n_in}, "
-                     f"{np.dtype(dtype).name}, hidden sizes {list(hiddens)}",
+    return {"title": f"{kind} layer forward + backward, batch {batch}, T {T}, "
+                     f"input {n_in}, {np.dtype(dtype).name}, "
+                     f"hidden sizes {list(hiddens)}",
             "rows": rows, "targets": targets, "notes": notes,
             "settings": {"kind": kind, "batch": batch, "T": T, "n_in": n_in,
                          "hiddens": list(hiddens), "repeats": repeats,

@@ -24,6 +24,7 @@ from . import (
     metrics,
     models,
     nn,
+    notebook,
     optim,
     practice,
     text,
@@ -42,6 +43,7 @@ from .text import *
 from .learning import *
 from .practice import *
 from .viz import *
+from .notebook import *
 
 __version__ = "0.2.0"
 
@@ -58,4 +60,5 @@ __all__ = [
     *text.__all__,
     *learning.__all__,
     *practice.__all__,
+    *notebook.__all__,
 ]

@@ -225,8 +225,10 @@ def test_main_records_the_conditions_of_each_case(tmp_path) -> None:
     pytest.importorskip("torch")
     out = tmp_path / "r.json"
     assert main(["--quick", "--cases", "3", "--out", str(out)]) == 0
+    first = B.load_results(out)["machine"]
     assert main(["--quick", "--cases", "12", "--out", str(out), "--merge"]) == 0
     data = B.load_results(out)
+    assert data["machine"] == first  # the kept case 3 was measured there
     assert list(data["cases"]) == ["3", "12"]
     for case in data["cases"].values():
         assert set(case["measured"]) == {"date", "cpu", "load_average_1min_start",

@@ -144,6 +144,7 @@ def _execute(py: Path, nb: Path, data_dir: Path) -> tuple[Path, float, str | Non
             "OMP_NUM_THREADS": "1",
             "MPLBACKEND": "Agg",
             "NNBOOK_DATA_DIR": str(data_dir),
+            "NNBOOK_CACHE_DIR": str(data_dir / "computed"),  # not the book's cache
             "NNBOOK_QUIET": "1",
             # Only the venv's own kernel: no user or system kernelspec can stand in for
             # it.

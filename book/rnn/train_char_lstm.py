@@ -3,9 +3,10 @@
     OPENBLAS_NUM_THREADS=1 .venv/bin/python book/rnn/train_char_lstm.py
 
 Deterministic (seed 0): the same NumPy/OpenBLAS build gives the same weights. The whole
-training text of Tiny Shakespeare (the first 90%, nnbook.load_tiny_shakespeare()) is used;
-the held-out 10% is never read here. The configuration is stored in the file beside the
-weights; the chapter loads it and evaluates it on the held-out text.
+training text of Tiny Shakespeare (the first 90%, from nnbook.load_tiny_shakespeare())
+is used; the held-out 10% is never read here. The configuration is stored in the file
+beside the weights; the chapter loads it and evaluates it on the held-out text. The
+committed char_lstm.npz took 757 s (2,400 updates) on one heavily shared core.
 """
 
 from __future__ import annotations
@@ -40,16 +41,14 @@ def main() -> None:
         if update % 50 == 0:
             print(f"update {update}: {bits:.3f} bits/char, {time.time() - t0:.0f} s",
                   flush=True)
-        if update % 200 == 0:            # a partial checkpoint, overwritten at the end
-            np.savez_compressed(OUT.with_suffix(".partial.npz"), **model.state_dict(),
-                                updates=update)
 
     losses = train_char_lm(model, ids, updates=cfg["updates"],
                            batch_size=cfg["batch_size"], seq_len=cfg["seq_len"],
                            lr=cfg["lr"], clip_norm=cfg["clip_norm"], rng=rng,
                            callback=log)
     np.savez_compressed(OUT, **model.state_dict(), losses=np.array(losses),
-                        config=np.array(repr(cfg)), chars=np.array("".join(vocab.chars)))
+                        config=np.array(repr(cfg)),
+                        chars=np.array("".join(vocab.chars)))
     print(f"saved {OUT} after {len(losses)} updates in {time.time() - t0:.0f} s")
 
 

@@ -3,7 +3,7 @@
 from .datasets import *
 from .augment import *
 from .text import *
-from . import datasets, augment, text
+from . import augment, cache, datasets, text
 
 __all__ = [
     *datasets.__all__,

@@ -20,10 +20,12 @@ import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .._checks import (
+    ArgumentTypeError,
     as_float_array,
     check_float,
     check_int,
@@ -178,16 +180,27 @@ def load_mnist1d(seed: int = 42) -> dict[str, np.ndarray]:
     return data
 
 
-def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
-    """(n,) integer labels -> (n, n_classes) float64 indicator rows."""
+def one_hot(y: np.ndarray, n_classes: int, dtype: Any = np.float64) -> np.ndarray:
+    """Indicator vectors: integer labels or token ids ``y`` of any shape (...) ->
+    (..., n_classes), 1 at each label. ``dtype``: float64 by default (float32 for the
+    inputs of a float32 network)."""
     arr = np.asarray(y)
-    if arr.ndim != 1:
+    if arr.dtype.kind not in "iu":
+        if arr.dtype.kind == "f" and arr.size and np.all(np.isfinite(arr)) and np.all(
+            arr == np.round(arr)
+        ):
+            arr = arr.astype(np.int64)
+        else:
+            raise ArgumentTypeError(
+                f"y must hold integer labels; got dtype {arr.dtype}"
+            )
+    n = check_int(n_classes, "n_classes")
+    if arr.size and (arr.min() < 0 or arr.max() >= n):
         raise ValueError(
-            f"y must be a 1-D array of integer labels; got shape {arr.shape}"
+            f"y must hold labels in [0, {n}); got values from {arr.min()} to {arr.max()}"
         )
-    y = check_labels(arr, arr.shape[0], n_classes)
-    out = np.zeros((y.shape[0], n_classes))
-    out[np.arange(y.shape[0]), y] = 1.0
+    out = np.zeros(arr.shape + (n,), dtype=dtype)
+    np.put_along_axis(out, arr[..., None].astype(np.int64), 1, axis=-1)
     return out
 
 

@@ -1,17 +1,19 @@
 """Recurrent cells and sequence layers: the Elman RNN, the LSTM and the GRU.
 
-Derived in :doc:`/book/rnn/recurrent-networks` (the RNN and backpropagation through time)
-and :doc:`/book/rnn/gated-cells` (the LSTM, the GRU, bidirectional and stacked networks).
+Derived in :doc:`/book/rnn/recurrent-networks` (the RNN and backpropagation through
+time) and :doc:`/book/rnn/gated-cells` (the LSTM, the GRU, bidirectional and stacked
+networks).
 
 The mathematics of one time step lives in pure functions (``rnn_step`` /
 ``rnn_step_backward``, ``lstm_step`` / ..., ``gru_step`` / ...). A *cell*
-(:class:`RNNCell`, :class:`LSTMCell`, :class:`GRUCell`) applies one step; a *sequence layer*
-(:class:`RNN`, :class:`LSTM`, :class:`GRU`) applies the same step at every position of a
-sequence with shared weights. The sequence layers compute the input projections of all
-time steps with one matrix product, ``A_x = X W_x + b`` of shape (T, batch, G H), so that
-only the recurrent product ``h_{t-1} W_h`` remains inside the loop over time; their
-backward pass (backpropagation through time) likewise collects the pre-activation
-gradients of every step and forms ``dW_x``, ``dW_h`` and ``dX`` with one product each.
+(:class:`RNNCell`, :class:`LSTMCell`, :class:`GRUCell`) applies one step; a *sequence
+layer* (:class:`RNN`, :class:`LSTM`, :class:`GRU`) applies the same step at every
+position of a sequence with shared weights. The sequence layers compute the input
+projections of all time steps with one matrix product, ``A_x = X W_x + b`` of shape (T,
+batch, G H), so that only the recurrent product ``h_{t-1} W_h`` remains inside the loop
+over time; their backward pass (backpropagation through time) likewise collects the
+pre-activation gradients of every step and forms ``dW_x``, ``dW_h`` and ``dX`` with one
+product each.
 
 Conventions (the PyTorch layout, batch first): ``X``: (batch, T, input_size); outputs
 ``Y``: (batch, T, hidden_size); states ``h``, ``c``: (batch, hidden_size); ``W_x``:
@@ -25,7 +27,14 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import as_float_array, check_float, check_int, check_rng, check_type
+from .._checks import (
+    ArgumentTypeError,
+    as_float_array,
+    check_float,
+    check_int,
+    check_rng,
+    check_type,
+)
 from .module import Module, Sequential
 
 __all__ = [
@@ -42,27 +51,32 @@ __all__ = [
 # --- the mathematics of one step ------------------------------------------------------
 
 
-def sigmoid_via_tanh(z: np.ndarray) -> np.ndarray:
-    """The logistic function written as sigma(z) = (1 + tanh(z / 2)) / 2.
-
-    Equal to 1 / (1 + exp(-z)), but it cannot overflow (tanh saturates at +-1) and it is
-    one transcendental call instead of an exp, a division and a branch: the fastest
-    float32 sigmoid in NumPy. ``z``: any shape; returns a new array of its shape and dtype.
-    """
-    s = np.multiply(z, 0.5)
+def _sigmoid_tanh(z: np.ndarray) -> np.ndarray:
+    s = np.asarray(np.multiply(z, 0.5))
     np.tanh(s, out=s)
     s *= 0.5
     s += 0.5
     return s
 
 
+def sigmoid_via_tanh(z: np.ndarray) -> np.ndarray:
+    """The logistic function written as sigma(z) = (1 + tanh(z / 2)) / 2.
+
+    Equal to 1 / (1 + exp(-z)), but it cannot overflow (tanh saturates at +-1) and it is
+    one transcendental call instead of an exp, a division and a branch: the fastest
+    float32 sigmoid in NumPy. ``z``: any shape; returns a new array of its shape and
+    dtype. (The layers call the unchecked twin on their own finite pre-activations.)
+    """
+    return _sigmoid_tanh(as_float_array(z, "z", allow_empty=True))
+
+
 def rnn_step(a_x: np.ndarray, h: np.ndarray, W_h: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray]:
     """One step of the Elman RNN: h_new = tanh(a_x + h W_h), where a_x = x W_x + b.
 
-    ``a_x``: (batch, H) input projection with the bias; ``h``: (batch, H) previous state;
-    ``W_h``: (H, H). Returns ``(h_new, cache)``; the cache is ``h_new`` itself, since
-    tanh' = 1 - tanh^2. Derived in :doc:`/book/rnn/recurrent-networks`.
+    ``a_x``: (batch, H) input projection with the bias; ``h``: (batch, H) previous
+    state; ``W_h``: (H, H). Returns ``(h_new, cache)``; the cache is ``h_new`` itself,
+    since tanh' = 1 - tanh^2. Derived in :doc:`/book/rnn/recurrent-networks`.
     """
     z = h @ W_h
     z += a_x
@@ -114,7 +128,7 @@ def lstm_step(a_x: np.ndarray, h: np.ndarray, c: np.ndarray, W_h: np.ndarray,
     A = h @ W_h
     A += a_x
     A *= s                       # one tanh for all four gates:
-    np.tanh(A, out=A)            # sigma(z) = 0.5 tanh(z/2) + 0.5 on the i, f, o columns,
+    np.tanh(A, out=A)            # sigma(z) = 0.5 tanh(z/2) + 0.5 on the i, f, o columns
     A *= s                       # tanh(z) on the g columns
     A += off
     i, f, g, o = A[:, :H], A[:, H:2 * H], A[:, 2 * H:3 * H], A[:, 3 * H:]
@@ -146,23 +160,24 @@ def lstm_step_backward(dh_new: np.ndarray, dc_new: np.ndarray, cache: tuple[Any,
     dc *= o
     dc *= dh_new
     dc += dc_new
+    D = A * A                    # the gates' derivatives: sigma' = sigma - sigma^2 ...
+    np.subtract(A, D, out=D)
+    Dg = D[:, 2 * H:3 * H]
+    np.multiply(g, g, out=Dg)    # ... and tanh' = 1 - g^2 on the g columns
+    np.subtract(1.0, Dg, out=Dg)
     dz = np.empty_like(A) if out is None else out
-    np.multiply(dc, g, out=dz[:, :H])
-    np.multiply(dc, c, out=dz[:, H:2 * H])
-    np.multiply(dh_new, tc, out=dz[:, 3 * H:])
-    dz *= A - A * A              # sigma' = sigma (1 - sigma) on i, f, o ...
-    gz = dz[:, 2 * H:3 * H]
-    np.multiply(g, g, out=gz)    # ... and tanh' = 1 - g^2 on g
-    np.subtract(1.0, gz, out=gz)
-    gz *= i
-    gz *= dc
+    np.multiply(dc, g, out=dz[:, :H])              # dL/di
+    np.multiply(dc, c, out=dz[:, H:2 * H])         # dL/df
+    np.multiply(dc, i, out=dz[:, 2 * H:3 * H])     # dL/dg
+    np.multiply(dh_new, tc, out=dz[:, 3 * H:])     # dL/do
+    dz *= D
     return dz, dz @ W_h.T, dc * f
 
 
 def gru_step(a_x: np.ndarray, h: np.ndarray, W_h: np.ndarray, b_hn: np.ndarray
              ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-    """One step of the GRU (Cho et al., 2014), in the form of cuDNN and PyTorch, where the
-    reset gate multiplies the recurrent product rather than the state:
+    """One step of the GRU (Cho et al., 2014), in the form of cuDNN and PyTorch, where
+    the reset gate multiplies the recurrent product rather than the state:
 
         [a_r, a_z, a_n] = a_x = x W_x + b,   [u_r, u_z, u_n] = h W_h,   u_n += b_hn
         r = sigma(a_r + u_r),   z = sigma(a_z + u_z),   n = tanh(a_n + r * u_n)
@@ -175,7 +190,7 @@ def gru_step(a_x: np.ndarray, h: np.ndarray, W_h: np.ndarray, b_hn: np.ndarray
     U = h @ W_h
     U[:, 2 * H:] += b_hn
     rz = U[:, :2 * H] + a_x[:, :2 * H]
-    rz = sigmoid_via_tanh(rz)
+    rz = _sigmoid_tanh(rz)
     r, z = rz[:, :H], rz[:, H:]
     u_n = U[:, 2 * H:]
     n = r * u_n
@@ -224,15 +239,20 @@ def gru_step_backward(dh_new: np.ndarray, cache: tuple[Any, ...], W_h: np.ndarra
 # --- shared parameter set-up and checks -----------------------------------------------
 
 
-def _init_weights(module: Module, input_size: int, hidden_size: int, n_gates: int,
+def _init_weights(module: RNNCell, input_size: int, hidden_size: int, n_gates: int,
                   rng: np.random.Generator, dtype: Any) -> None:
     """W_x, W_h, b drawn from U(-1/sqrt(H), 1/sqrt(H)), PyTorch's default for RNNs."""
     check_rng(rng)
     module.input_size = check_int(input_size, "input_size")
     module.hidden_size = check_int(hidden_size, "hidden_size")
-    dt = np.dtype(dtype)
-    if dt.kind != "f":
-        raise TypeError(f"dtype must be a floating type; got {dt}")
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = np.dtype(object)
+    if dt.kind != "f" or isinstance(dtype, (int, float)):
+        raise ArgumentTypeError(
+            f"dtype must be a floating NumPy type (np.float32 or np.float64); "
+            f"got {dtype!r}")
     k = 1.0 / np.sqrt(module.hidden_size)
     G = n_gates * module.hidden_size
     module.add_param("W_x", rng.uniform(-k, k, (module.input_size, G)).astype(dt))
@@ -318,7 +338,8 @@ def _split_dY(dY: Any, n_states: int) -> tuple[Any, list[Any]]:
     return dY, [None] * n_states
 
 
-# --- cells: one step --------------------------------------------------------------------
+# --- cells: one step
+# --------------------------------------------------------------------
 
 
 class RNNCell(Module):
@@ -331,6 +352,8 @@ class RNNCell(Module):
     """
 
     n_gates = 1
+    input_size: int
+    hidden_size: int
 
     def __init__(self, input_size: int, hidden_size: int, rng: np.random.Generator,
                  dtype: Any = np.float64) -> None:
@@ -378,8 +401,8 @@ class LSTMCell(RNNCell):
 
     ``x``: (batch, input_size); ``h``, ``c``: (batch, H), zeros when omitted; ``W_x``:
     (input_size, 4H), ``W_h``: (H, 4H), ``b``: (4H,) with gates ordered i, f, g, o. The
-    forget-gate bias starts at ``forget_bias`` (1 by default, Jozefowicz et al., 2015) so
-    that the cell remembers at the start of training. ``backward((dh_new, dc_new))``
+    forget-gate bias starts at ``forget_bias`` (1 by default, Jozefowicz et al., 2015)
+    so that the cell remembers at the start of training. ``backward((dh_new, dc_new))``
     returns dx, or ``(dx, dh, dc)`` when h and c were given. Derived in
     :doc:`/book/rnn/gated-cells`.
     """
@@ -393,8 +416,9 @@ class LSTMCell(RNNCell):
         H = self.hidden_size
         self.params["b"][H:2 * H] = fb
 
-    def forward(self, x: np.ndarray, h: np.ndarray | None = None,  # type: ignore[override]
-                c: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def forward(  # type: ignore[override]
+            self, x: np.ndarray, h: np.ndarray | None = None,
+            c: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(h_new, c_new), each (batch, H)."""
         x, h_, c_ = self._inputs(x, (h, c))
         a_x = x @ self.params["W_x"] + self.params["b"]
@@ -475,7 +499,8 @@ class RNN(RNNCell):
     ``(dX, dh0)`` when ``h0`` was given. Derived in :doc:`/book/rnn/recurrent-networks`.
     """
 
-    def forward(self, X: np.ndarray, h0: np.ndarray | None = None,  # type: ignore[override]
+    def forward(
+            self, X: np.ndarray, h0: np.ndarray | None = None,
                 return_state: bool = False) -> Any:
         """Y (batch, T, H), or (Y, h_T) with ``return_state``."""
         X, Hs, given = self._begin(X, (h0,))
@@ -500,7 +525,8 @@ class RNN(RNNCell):
 
     # shared machinery of the sequence layers -----------------------------------------
 
-    def _begin(self, X: Any, states: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray, int]:
+    def _begin(self, X: Any, states: tuple[Any, ...]
+               ) -> tuple[np.ndarray, np.ndarray, int]:
         """Checked X, the state buffer Hs (T+1, batch, H) with Hs[0] = h0, and how many
         initial states were given (their gradients are returned)."""
         X = _check_sequence(X, self.input_size, self.dtype)
@@ -556,7 +582,8 @@ class LSTM(RNN):
         H = self.hidden_size
         self.params["b"][H:2 * H] = fb
 
-    def forward(self, X: np.ndarray, h0: np.ndarray | None = None,  # type: ignore[override]
+    def forward(  # type: ignore[override]
+            self, X: np.ndarray, h0: np.ndarray | None = None,
                 c0: np.ndarray | None = None, return_state: bool = False) -> Any:
         """Y (batch, T, H), or (Y, h_T, c_T) with ``return_state``."""
         X, Hs, given = self._begin(X, (h0, c0))
@@ -606,7 +633,8 @@ class GRU(RNN):
         k = 1.0 / np.sqrt(self.hidden_size)
         self.add_param("b_hn", rng.uniform(-k, k, self.hidden_size).astype(self.dtype))
 
-    def forward(self, X: np.ndarray, h0: np.ndarray | None = None,  # type: ignore[override]
+    def forward(
+            self, X: np.ndarray, h0: np.ndarray | None = None,
                 return_state: bool = False) -> Any:
         """Y (batch, T, H), or (Y, h_T) with ``return_state``."""
         X, Hs, given = self._begin(X, (h0,))
@@ -635,18 +663,19 @@ class GRU(RNN):
         return self._grads_out(dX, (dh,), given, input_grad)
 
 
-# --- wrappers ---------------------------------------------------------------------------
+# --- wrappers
+# ---------------------------------------------------------------------------
 
 
 class Bidirectional(Module):
-    """Two sequence layers, one reading left to right and one right to left (Schuster and
-    Paliwal, 1997); their outputs are concatenated:
+    """Two sequence layers, one reading left to right and one right to left (Schuster
+    and Paliwal, 1997); their outputs are concatenated:
 
         Y[:, t] = [forward_layer(X)[:, t], reverse(backward_layer(reverse(X)))[:, t]].
 
-    ``X``: (batch, T, input_size) -> ``Y``: (batch, T, H_f + H_b). Each position's output
-    sees the whole sequence. ``backward`` splits dY, runs both layers' backward passes
-    and adds their input gradients. Derived in :doc:`/book/rnn/gated-cells`.
+    ``X``: (batch, T, input_size) -> ``Y``: (batch, T, H_f + H_b). Each position's
+    output sees the whole sequence. ``backward`` splits dY, runs both layers' backward
+    passes and adds their input gradients. Derived in :doc:`/book/rnn/gated-cells`.
     """
 
     def __init__(self, forward_layer: Module, backward_layer: Module) -> None:
@@ -729,8 +758,8 @@ class LastStep(Module):
 
 
 class TimeFlatten(Module):
-    """Every time step's output side by side: (batch, T, H) -> (batch, T H), the read-out
-    of the MNIST-1D reference GRU (a linear layer on all the states)."""
+    """Every time step's output side by side: (batch, T, H) -> (batch, T H), the
+    read-out of the MNIST-1D reference GRU (a linear layer on all the states)."""
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Y = X.reshape(batch, T H)."""
