@@ -6,10 +6,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
 
-from nnbook import draw_cnn, draw_gnn, draw_rnn_unrolled  # noqa: E402
+from nnbook import draw_cnn, draw_gnn, draw_rnn_unrolled
 
 
 @pytest.mark.parametrize("draw", [draw_cnn, draw_rnn_unrolled, draw_gnn])

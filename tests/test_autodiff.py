@@ -9,11 +9,18 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from nnbook.nn.activations import softmax
 from nnbook.foundations.autodiff import (
-    Dual, ScalarMLP, ScalarNeuron, Value, draw_graph, grad_forward_mode, grad_reverse_mode, graph_edges,
+    Dual,
+    ScalarMLP,
+    ScalarNeuron,
+    Value,
+    draw_graph,
+    grad_forward_mode,
+    grad_reverse_mode,
+    graph_edges,
 )
 from nnbook.gradcheck import numerical_gradient
+from nnbook.nn.activations import softmax
 from nnbook.nn.losses import cross_entropy
 from tests.strategies import floats
 

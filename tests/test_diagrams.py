@@ -6,13 +6,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from nnbook.viz.diagrams import draw_network, draw_neuron, network_geometry  # noqa: E402
+from nnbook.viz.diagrams import draw_network, draw_neuron, network_geometry
 
 layer_lists = st.lists(st.integers(1, 40), min_size=2, max_size=6)
 max_nodes_st = st.integers(2, 10)

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from nnbook.gradcheck import check_gradient, check_vjp, numerical_gradient, numerical_vjp, relative_error
+from nnbook.gradcheck import (
+    check_gradient,
+    check_vjp,
+    numerical_gradient,
+    numerical_vjp,
+    relative_error,
+)
 from tests.strategies import matrices
 
 

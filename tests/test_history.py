@@ -9,12 +9,20 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from nnbook.foundations.history import CATEGORIES, CATEGORY_COLORS, NN_WINTERS, TIMELINE, Event, plot_timeline, timeline  # noqa: E402
+from nnbook.foundations.history import (
+    CATEGORIES,
+    CATEGORY_COLORS,
+    NN_WINTERS,
+    TIMELINE,
+    Event,
+    plot_timeline,
+    timeline,
+)
 
 BIB = Path(__file__).resolve().parents[1] / "references.bib"
 
@@ -123,12 +131,18 @@ def test_bad_input() -> None:
 
 # --- the early learning rules -------------------------------------------------------------------
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from nnbook.gradcheck import numerical_gradient  # noqa: E402
-from nnbook.foundations.history import (hebbian_update, hopfield_energy, hopfield_recall, hopfield_weights,  # noqa: E402
-                            lms_update, oja_update)
-from tests.strategies import arrays  # noqa: E402
+from nnbook.foundations.history import (
+    hebbian_update,
+    hopfield_energy,
+    hopfield_recall,
+    hopfield_weights,
+    lms_update,
+    oja_update,
+)
+from nnbook.gradcheck import numerical_gradient
+from tests.strategies import arrays
 
 
 def test_widrow_hoff_by_hand() -> None:

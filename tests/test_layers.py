@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import nnbook.nn.activations as A
-from nnbook.nn import layers as Ly
 from nnbook import Residual, Sequential, check_module
+from nnbook.nn import layers as Ly
 from tests.strategies import matrices
 
 ACTIVATIONS = [
@@ -178,8 +178,8 @@ def _value_class():
 def test_dense_relu_cross_entropy_matches_scalar_autodiff(rng) -> None:
     """The same tiny network, once with matrices and once with scalar Values: equal gradients."""
     Value = _value_class()
-    from nnbook.nn.losses import cross_entropy, cross_entropy_backward
     from nnbook import Sequential
+    from nnbook.nn.losses import cross_entropy, cross_entropy_backward
 
     model = Sequential([Ly.Dense(3, 4, rng), Ly.ReLU(), Ly.Dense(4, 2, rng)])
     for p in model.parameters().values():

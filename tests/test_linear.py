@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import nnbook.models.linear as LIN
-from nnbook.nn.activations import sigmoid
 from nnbook.data.datasets import make_separable
 from nnbook.gradcheck import numerical_gradient
+from nnbook.nn.activations import sigmoid
 from tests.strategies import floats
 
 

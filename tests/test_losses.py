@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 
 import nnbook.nn.losses as L
-from nnbook.nn.activations import sigmoid, softmax
 from nnbook.gradcheck import numerical_gradient
+from nnbook.nn.activations import sigmoid, softmax
 from tests.strategies import logits_and_labels, matrices
 
 REGRESSION = [(L.mse, L.mse_backward), (L.mae, L.mae_backward), (L.huber, L.huber_backward)]
@@ -108,9 +108,9 @@ def test_bad_input() -> None:
 
 # --- added with the loss-functions chapter ------------------------------------------------------
 
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import strategies as st
 
-from tests.strategies import arrays, floats  # noqa: E402
+from tests.strategies import arrays, floats
 
 
 @given(arrays((7,), lo=-10, hi=10), arrays((7,), lo=0, hi=1))

@@ -8,11 +8,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nnbook import (
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    History,
+    MSELoss,
+    Residual,
+    Sequential,
+    check_module,
+    evaluate,
+    fit,
+    load_params,
+    save_params,
+)
 from nnbook.data.datasets import make_moons
 from nnbook.gradcheck import numerical_gradient
-from nnbook import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, Residual, check_module
 from nnbook.nn.layers import Dense, Identity, ReLU, Sigmoid, Tanh
-from nnbook.nn.module import Layer
 from nnbook.nn.losses import (
     binary_cross_entropy,
     binary_cross_entropy_backward,
@@ -21,7 +32,7 @@ from nnbook.nn.losses import (
     mse,
     mse_backward,
 )
-from nnbook import History, Sequential, evaluate, fit, load_params, save_params
+from nnbook.nn.module import Layer
 
 
 class StubSGD:
@@ -307,7 +318,6 @@ def test_sequential_with_residual_blocks(rng, tmp_path) -> None:
     assert "1.0.W" in model.parameters() and model.parameters()["1.2.b"] is model.layers[1].layers[2].params["b"]
     assert model.flops_per_example() == 2 * 8 + 8 * 8 * 2 + 8 * 2
     X = rng.standard_normal((6, 2))
-    y = rng.integers(0, 2, 6)
     check_module(model, X)
     model.eval()
     assert not model.layers[1].layers[1].training
@@ -334,8 +344,8 @@ def test_augment_that_makes_nan_is_an_error_not_divergence(rng) -> None:
 
 
 def test_fit_calls_on_train_end_however_training_ends(rng) -> None:
-    from nnbook.nn.layers import Dense
     from nnbook import Sequential, fit
+    from nnbook.nn.layers import Dense
     from nnbook.optim import SGD
 
     class Recorder:
@@ -356,8 +366,8 @@ def test_fit_calls_on_train_end_however_training_ends(rng) -> None:
 
 
 def test_sequential_backward_without_input_grad_gives_the_same_parameter_gradients(rng) -> None:
-    from nnbook.nn.layers import Dense, ReLU
     from nnbook import Sequential
+    from nnbook.nn.layers import Dense, ReLU
 
     net = Sequential([Dense(4, 6, rng), ReLU(), Dense(6, 3, rng)])
     X = rng.normal(size=(5, 4))

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from nnbook import (
+    SGD,
     Adam,
     AdamW,
     BCEWithLogitsLoss,
@@ -22,7 +23,6 @@ from nnbook import (
     Module,
     MSELoss,
     ReLU,
-    SGD,
     Sequential,
     Tanh,
     check_module,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-
-from nnbook import check_module
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import nnbook.nn.normalization as N
+from nnbook import check_module
 from nnbook.gradcheck import numerical_gradient
 from tests.strategies import arrays
 
@@ -234,8 +233,8 @@ def test_bad_input() -> None:
 
 def test_bias_before_batchnorm_gets_zero_gradient(rng) -> None:
     # the chapter's claim: a bias before batch normalization is removed by the mean subtraction
-    from nnbook.nn.layers import Dense
     from nnbook import Sequential
+    from nnbook.nn.layers import Dense
 
     model = Sequential([Dense(3, 4, rng), N.BatchNorm(4)])
     model.forward(rng.normal(size=(10, 3)))

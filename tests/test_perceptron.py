@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nnbook.data.datasets import make_separable, make_xor
-from nnbook.foundations.perceptron import Perceptron, batch_perceptron, mistake_bound, perceptron_margin, perceptron_update
+from nnbook.foundations.perceptron import (
+    Perceptron,
+    batch_perceptron,
+    mistake_bound,
+    perceptron_margin,
+    perceptron_update,
+)
 
 
 @st.composite

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-
-from nnbook import EarlyStopping
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import nnbook.nn.regularization as R
+from nnbook import EarlyStopping
 from nnbook.gradcheck import numerical_gradient
 from tests.strategies import arrays
 
@@ -212,8 +211,8 @@ def test_early_stopping_restore_at_the_end_of_training() -> None:
 
 
 def test_early_stopping_inside_fit(rng) -> None:
-    from nnbook.nn.layers import Dense, ReLU
     from nnbook import Sequential, fit
+    from nnbook.nn.layers import Dense, ReLU
     from nnbook.optim import SGD
 
     X = rng.normal(size=(40, 3))

@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from nnbook.train.selection import (
-    cross_validate, grid_search, kfold_indices, log_uniform_sampler, random_search, uniform_sampler,
+    cross_validate,
+    grid_search,
+    kfold_indices,
+    log_uniform_sampler,
+    random_search,
+    uniform_sampler,
 )
 
 

@@ -76,7 +76,9 @@ def parse_directives(text: str) -> list[Directive]:
                 options[key.strip()] = value.strip()
                 k += 1
         body = "\n".join(block[k:])
-        out.append(Directive(m.group("name"), m.group("arg").strip(), options, body, start + 1))
+        out.append(
+            Directive(m.group("name"), m.group("arg").strip(), options, body, start + 1)
+        )
         if m.group("name") != "code-cell":  # directives may nest, code cannot
             out.extend(_shift(parse_directives(body), start + 1 + k))
         i = j + 1
@@ -91,7 +93,10 @@ def _shift(ds: list[Directive], offset: int) -> list[Directive]:
 
 def strip_magics(code: str) -> str:
     """Drop IPython magics (``%x``, ``%%x``) and shell escapes (``!x``) so ``ast`` can parse."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in code.splitlines())
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line
+        for line in code.splitlines()
+    )
 
 
 def read_chapter(path: Path) -> Chapter:
@@ -101,7 +106,11 @@ def read_chapter(path: Path) -> Chapter:
 
 def chapter_files(root: Path = ROOT) -> list[Path]:
     """Every MyST page under ``book/``."""
-    return sorted(p for p in (root / "book").rglob("*.md") if not any(part.startswith(("_", ".")) for part in p.relative_to(root).parts))
+    return sorted(
+        p
+        for p in (root / "book").rglob("*.md")
+        if not any(part.startswith(("_", ".")) for part in p.relative_to(root).parts)
+    )
 
 
 def toc_files(root: Path = ROOT) -> list[str]:
@@ -153,8 +162,13 @@ def module_exports(pkg_dir: Path) -> dict[str, str]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in tree.body:
             if isinstance(node, (ast.Assign, ast.AnnAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets) and node.value is not None:
+                targets = (
+                    node.targets if isinstance(node, ast.Assign) else [node.target]
+                )
+                if (
+                    any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets)
+                    and node.value is not None
+                ):
                     for elt in getattr(node.value, "elts", []):
                         if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
                             exports[elt.value] = dotted
@@ -166,8 +180,13 @@ def _under(prefix: str, all_modules: set[str]) -> set[str]:
     return {m for m in all_modules if m == prefix or m.startswith(prefix + ".")}
 
 
-def _imported_modules(tree: ast.AST, pkg_name: str, exports: dict[str, str], all_modules: set[str],
-                      current: str | None) -> set[str]:
+def _imported_modules(
+    tree: ast.AST,
+    pkg_name: str,
+    exports: dict[str, str],
+    all_modules: set[str],
+    current: str | None,
+) -> set[str]:
     """Package modules (dotted, relative to the package) that the code in ``tree`` imports.
 
     ``current`` is the dotted name of the module the code belongs to (None for chapter
@@ -184,13 +203,21 @@ def _imported_modules(tree: ast.AST, pkg_name: str, exports: dict[str, str], all
             for alias in node.names:
                 parts = alias.name.split(".")
                 if parts[0] == pkg_name:
-                    found |= _under(".".join(parts[1:]), all_modules) if len(parts) > 1 else set(all_modules)
+                    found |= (
+                        _under(".".join(parts[1:]), all_modules)
+                        if len(parts) > 1
+                        else set(all_modules)
+                    )
         elif isinstance(node, ast.ImportFrom):
             mod = node.module or ""
             if node.level > 0:
                 if current is None:
                     continue
-                base = cur_pkg[: len(cur_pkg) - (node.level - 1)] if node.level > 1 else cur_pkg
+                base = (
+                    cur_pkg[: len(cur_pkg) - (node.level - 1)]
+                    if node.level > 1
+                    else cur_pkg
+                )
                 parts = base + (mod.split(".") if mod else [])
             else:
                 parts = mod.split(".")
@@ -203,7 +230,8 @@ def _imported_modules(tree: ast.AST, pkg_name: str, exports: dict[str, str], all
                 if sub in all_modules:  # from pkg.nn import conv
                     found |= _under(sub, all_modules)
                 elif alias.name in exports and (
-                        not prefix or exports[alias.name].startswith(prefix)):
+                    not prefix or exports[alias.name].startswith(prefix)
+                ):
                     found.add(exports[alias.name])
                 elif prefix in all_modules and not _is_package(prefix, all_modules):
                     found.add(prefix)
@@ -216,7 +244,9 @@ def _is_package(dotted: str, all_modules: set[str]) -> bool:
     return any(m.startswith(dotted + ".") for m in all_modules)
 
 
-def chapter_dependencies(code: str, pkg_dir: Path, pkg_name: str | None = None) -> list[Path]:
+def chapter_dependencies(
+    code: str, pkg_dir: Path, pkg_name: str | None = None
+) -> list[Path]:
     """Source files of the package that ``code`` runs: what it imports, closed under the
     package's own imports, plus every ``__init__.py`` on the way and every data file
     shipped in the package."""
@@ -237,17 +267,29 @@ def chapter_dependencies(code: str, pkg_dir: Path, pkg_name: str | None = None) 
         if mod in seen:
             continue
         seen.add(mod)
-        if files_by_module[mod].name == "__init__.py":  # re-exports only: not a dependency
+        if (
+            files_by_module[mod].name == "__init__.py"
+        ):  # re-exports only: not a dependency
             continue
         sub = ast.parse(files_by_module[mod].read_text(encoding="utf-8"))
-        todo |= _imported_modules(sub, pkg_name, exports, all_modules, current=mod) - seen
-    files = {files_by_module[m] for m in seen if files_by_module[m].name != "__init__.py"}
+        todo |= (
+            _imported_modules(sub, pkg_name, exports, all_modules, current=mod) - seen
+        )
+    files = {
+        files_by_module[m] for m in seen if files_by_module[m].name != "__init__.py"
+    }
     for m in list(files):  # the __init__ files of the packages on the way
         for parent in m.relative_to(pkg_dir).parents:
             init = pkg_dir / parent / "__init__.py"
             if init.exists():
                 files.add(init)
-    files |= {p for p in pkg_dir.rglob("*") if p.is_file() and p.suffix not in {".py", ".pyc"} and "__pycache__" not in p.parts}
+    files |= {
+        p
+        for p in pkg_dir.rglob("*")
+        if p.is_file()
+        and p.suffix not in {".py", ".pyc"}
+        and "__pycache__" not in p.parts
+    }
     return sorted(files)
 
 
@@ -272,11 +314,20 @@ def redefinitions(code: str, exported: set[str]) -> list[tuple[int, str]]:
     tree = ast.parse(code)
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in exported:
+        if (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node.name in exported
+        ):
             found.append((node.lineno, node.name))
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Lambda):
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(
+            node.value, ast.Lambda
+        ):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            found += [(node.lineno, t.id) for t in targets if isinstance(t, ast.Name) and t.id in exported]
+            found += [
+                (node.lineno, t.id)
+                for t in targets
+                if isinstance(t, ast.Name) and t.id in exported
+            ]
     return found
 
 
@@ -284,7 +335,12 @@ def pyobject_exists(source: str, dotted: str) -> bool:
     """Whether ``Class.method`` or ``function`` is defined at the top of ``source``."""
     body: list[ast.stmt] = ast.parse(source).body
     for part in dotted.split("."):
-        match = [n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == part]
+        match = [
+            n
+            for n in body
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and n.name == part
+        ]
         if not match:
             return False
         body = match[0].body

@@ -29,7 +29,6 @@ from .._checks import (
     as_float_array,
     check_float,
     check_int,
-    check_labels,
     check_positive,
     check_probability,
     check_rng,
@@ -186,8 +185,11 @@ def one_hot(y: np.ndarray, n_classes: int, dtype: Any = np.float64) -> np.ndarra
     inputs of a float32 network)."""
     arr = np.asarray(y)
     if arr.dtype.kind not in "iu":
-        if arr.dtype.kind == "f" and arr.size and np.all(np.isfinite(arr)) and np.all(
-            arr == np.round(arr)
+        if (
+            arr.dtype.kind == "f"
+            and arr.size
+            and np.all(np.isfinite(arr))
+            and np.all(arr == np.round(arr))
         ):
             arr = arr.astype(np.int64)
         else:
@@ -197,7 +199,8 @@ def one_hot(y: np.ndarray, n_classes: int, dtype: Any = np.float64) -> np.ndarra
     n = check_int(n_classes, "n_classes")
     if arr.size and (arr.min() < 0 or arr.max() >= n):
         raise ValueError(
-            f"y must hold labels in [0, {n}); got values from {arr.min()} to {arr.max()}"
+            f"y must hold labels in [0, {n}); "
+            f"got values from {arr.min()} to {arr.max()}"
         )
     out = np.zeros(arr.shape + (n,), dtype=dtype)
     np.put_along_axis(out, arr[..., None].astype(np.int64), 1, axis=-1)

@@ -17,13 +17,13 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_int, check_positive, check_rng, check_type
+from ..data.datasets import one_hot
 from ..nn.layers import Dense
 from ..nn.module import Module, no_grad
 from ..nn.recurrent import LSTM
 from ..optim.adaptive import Adam
 from ..optim.clipping import clip_by_global_norm
 from ..optim.schedules import cosine_annealing
-from ..data.datasets import one_hot
 from .vocab import CharVocab, batchify
 
 __all__ = ["CharLSTM", "train_char_lm", "char_lm_probs", "sample_text"]
