@@ -18,14 +18,19 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.cases import _set_torch_threads, make_target, summarize, time_interleaved
+from benchmarks.cases import (
+    _set_torch_threads,
+    make_target,
+    summarize,
+    time_interleaved,
+)
 
 __all__ = ["case_attention", "case_gpt_throughput", "CASES_ATTENTION"]
 
 
 def _torch_mha(torch: Any, params: dict[str, np.ndarray], n_heads: int, use_sdpa: bool
                ) -> Any:
-    """A function (x, R) -> None running forward + backward of the same layer in torch."""
+    """A function (x, R) -> None: forward + backward of the same layer in torch."""
     W = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
     F = torch.nn.functional
 
@@ -95,7 +100,7 @@ def case_attention(batch: int = 32, T: int = 64, d_model: int = 128, n_heads: in
 
 def _gpt_config() -> dict[str, int]:
     """The model of the GPT chapter (kept in step with book/transformers/gpt.md)."""
-    return {"n_vocab": 512, "d_model": 128, "n_heads": 4, "n_layers": 3, "d_ff": 512,
+    return {"n_vocab": 512, "d_model": 96, "n_heads": 4, "n_layers": 2, "d_ff": 384,
             "max_len": 64, "batch": 32}
 
 
@@ -191,5 +196,6 @@ def case_gpt_throughput(steps: int = 5, repeats: int = 3) -> dict[str, Any]:
 CASES_ATTENTION = {
     "attention": (case_attention, {"repeats": 20},
                   {"batch": 2, "T": 8, "d_model": 16, "n_heads": 2, "repeats": 1}),
-    "gpt": (case_gpt_throughput, {"steps": 5, "repeats": 3}, {"steps": 1, "repeats": 1}),
+    "gpt": (case_gpt_throughput, {"steps": 5, "repeats": 3},
+            {"steps": 1, "repeats": 1}),
 }

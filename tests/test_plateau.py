@@ -38,7 +38,7 @@ def test_mode_max_and_inside_fit(rng) -> None:
 def test_bad_input() -> None:
     with pytest.raises(TypeError, match="optimizer must have an lr"):
         ReduceLROnPlateau(object())
-    with pytest.raises(ValueError, match="factor must be < 1.0"):
+    with pytest.raises(ValueError, match=r"factor must be in \(0.0, 1.0\)"):
         ReduceLROnPlateau(SGD(1.0), factor=1.0)
     with pytest.raises(TypeError, match="patience must be a positive integer; got float"):
         ReduceLROnPlateau(SGD(1.0), patience=2.5)

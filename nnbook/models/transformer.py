@@ -23,7 +23,7 @@ import numpy as np
 from .._checks import check_float, check_int, check_rng, check_type
 from ..nn.attention import MultiHeadAttention, sinusoidal_positions
 from ..nn.embedding import Embedding
-from ..nn.layers import GELU, Dense
+from ..nn.layers import Dense
 from ..nn.losses import Loss
 from ..nn.module import Module, Sequential, no_grad
 from ..nn.normalization import LayerNorm
@@ -31,6 +31,8 @@ from ..nn.normalization import LayerNorm
 __all__ = [
     "TokenCrossEntropyLoss", "FeedForward", "TransformerBlock", "TransformerEncoder",
     "TransformerDecoder", "Seq2SeqTransformer", "GPT", "sample_logits",
+    "mask_tokens", "MaskedLM", "patchify", "ViT", "hungarian_match",
+    "chinchilla_allocation",
 ]
 
 
@@ -114,14 +116,52 @@ class _TokenLayerNorm(LayerNorm):
         return None if dX is None else dX.reshape(dY.shape)
 
 
+class _GELUTanh(Module):
+    """GELU in the tanh approximation of GPT-2, y = z/2 (1 + tanh(u)),
+    u = sqrt(2/pi) (z + 0.044715 z^3); caches tanh(u) so that the backward pass,
+    dz = dy (1/2 (1 + t) + z/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 z^2)), needs no
+    second tanh. Same values as :func:`~nnbook.nn.activations.gelu_tanh`."""
+
+    _C = math.sqrt(2.0 / math.pi)
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        c = Z.dtype.type(self._C)
+        Z2 = Z * Z
+        U = Z2 * Z.dtype.type(0.044715)
+        U += 1.0
+        U *= Z
+        U *= c
+        np.tanh(U, out=U)                              # t = tanh(u)
+        self._save(Z, U, Z2)
+        Y = U + 1.0
+        Y *= Z
+        Y *= 0.5
+        return Y
+
+    def backward(self, dY: np.ndarray, input_grad: bool = True) -> Any:
+        Z, t, Z2 = self._saved()
+        c = Z.dtype.type(self._C)
+        G = Z2 * Z.dtype.type(3 * 0.044715)
+        G += 1.0
+        G *= c
+        G *= Z
+        G *= 1.0 - t * t                               # z (1 - t^2) du/dz
+        G += 1.0 + t
+        G *= 0.5
+        G *= dY
+        return G
+
+
 class FeedForward(Sequential):
     """The position-wise feed-forward network: FFN(x) = GELU(x W_1 + b_1) W_2 + b_2,
-    applied to every token alone. ``W_1``: (d_model, d_ff), ``W_2``: (d_ff, d_model).
-    Derived in :doc:`/book/transformers/transformer`."""
+    applied to every token alone, with GELU in its tanh approximation (as in GPT-2).
+    ``W_1``: (d_model, d_ff), ``W_2``: (d_ff, d_model). Derived in
+    :doc:`/book/transformers/transformer`."""
 
     def __init__(self, d_model: int, d_ff: int, rng: np.random.Generator,
                  dtype: type | np.dtype = np.float64) -> None:
-        super().__init__([Dense(d_model, d_ff, rng, init="he", dtype=dtype), GELU(),
+        super().__init__([Dense(d_model, d_ff, rng, init="he", dtype=dtype),
+                          _GELUTanh(),
                           Dense(d_ff, d_model, rng, init="xavier", dtype=dtype)])
 
     def backward(self, dY: np.ndarray, input_grad: bool = True) -> Any:
@@ -489,3 +529,197 @@ class GPT(Module):
                     nxt = sample_logits(Z, rng, temperature, top_k)
                     ids = np.concatenate([ids, nxt[:, None]], axis=1)
         return ids
+
+
+# --- the families: BERT, ViT, DETR; scaling -------------------------------------------
+
+
+def mask_tokens(ids: np.ndarray, rng: np.random.Generator, mask_id: int, n_vocab: int,
+                p: float = 0.15, ignore_index: int = -100
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """BERT's masked-language-model corruption (Devlin et al., 2019).
+
+    Each position is selected with probability ``p``; a selected token is replaced by
+    ``mask_id`` (80%), by a random token (10%) or kept (10%). Returns ``(inputs,
+    targets)`` of the shape of ``ids``: the corrupted ids, and the original ids at the
+    selected positions with ``ignore_index`` elsewhere (only selected positions are
+    scored). Derived in :doc:`/book/transformers/families-and-scaling`.
+    """
+    check_rng(rng)
+    ids = np.asarray(ids)
+    p = check_float(p, "p", low=0.0, high=1.0, low_open=True)
+    chosen = rng.random(ids.shape) < p
+    u = rng.random(ids.shape)
+    inputs = ids.copy()
+    inputs[chosen & (u < 0.8)] = mask_id
+    swap = chosen & (u >= 0.8) & (u < 0.9)
+    inputs[swap] = rng.integers(0, n_vocab, int(swap.sum()))
+    targets = np.where(chosen, ids, ignore_index)
+    return inputs, targets
+
+
+class MaskedLM(Module):
+    """A BERT-style bidirectional encoder with a tied output layer: token plus learned
+    position embeddings, a pre-LN :class:`TransformerEncoder` and logits H E^T at every
+    position. ``forward(ids)`` (batch, T) -> (batch, T, n_vocab). Derived in
+    :doc:`/book/transformers/families-and-scaling`."""
+
+    def __init__(self, n_vocab: int, d_model: int, n_heads: int, n_layers: int,
+                 d_ff: int, max_len: int, rng: np.random.Generator,
+                 dtype: type | np.dtype = np.float64) -> None:
+        super().__init__()
+        check_rng(rng)
+        self.tok_emb = Embedding(n_vocab, d_model, rng, dtype=dtype)
+        self.pos_emb = Embedding(check_int(max_len, "max_len"), d_model, rng, std=0.02,
+                                 dtype=dtype)
+        self.encoder = TransformerEncoder(n_layers, d_model, n_heads, d_ff, rng,
+                                          dtype=dtype)
+
+    def forward(self, ids: np.ndarray) -> np.ndarray:
+        """Logits for every position, each computed from the whole sequence."""
+        ids = np.asarray(ids)
+        X = self.tok_emb(ids) + self.pos_emb(np.arange(ids.shape[1]))
+        return self.tok_emb.attend(self.encoder(X))
+
+    def backward(self, dZ: np.ndarray, input_grad: bool = True) -> None:
+        """Tied output, encoder, position and token embeddings."""
+        dH: Any = self.tok_emb.attend_backward(dZ)
+        dX = self.encoder.backward(dH)
+        self.pos_emb.backward(dX.sum(axis=0))
+        self.tok_emb.backward(dX)
+        return None
+
+
+def patchify(images: np.ndarray, patch: int) -> np.ndarray:
+    """Cut square images (batch, H, W) into non-overlapping patch x patch squares,
+    flattened: (batch, (H / patch) * (W / patch), patch * patch), row-major order.
+    Derived in :doc:`/book/transformers/families-and-scaling`."""
+    X = np.asarray(images)
+    patch = check_int(patch, "patch")
+    if X.ndim != 3 or X.shape[1] % patch or X.shape[2] % patch:
+        raise ValueError(f"images must have shape (batch, H, W) with H and W multiples "
+                         f"of patch={patch}; got {X.shape}")
+    B, H, W = X.shape
+    P = X.reshape(B, H // patch, patch, W // patch, patch).transpose(0, 1, 3, 2, 4)
+    return P.reshape(B, (H // patch) * (W // patch), patch * patch)
+
+
+class ViT(Module):
+    """A small vision transformer (Dosovitskiy et al., 2021): images (batch, H, W) are
+    cut into patches, each linearly embedded; a learned class token is prepended,
+    learned positions added, a :class:`TransformerEncoder` applied, and the class
+    token's final vector classified. ``forward(images)`` -> logits (batch, n_classes).
+    Derived in :doc:`/book/transformers/families-and-scaling`."""
+
+    def __init__(self, image_size: int, patch: int, n_classes: int, d_model: int,
+                 n_heads: int, n_layers: int, d_ff: int, rng: np.random.Generator,
+                 dtype: type | np.dtype = np.float64) -> None:
+        super().__init__()
+        check_rng(rng)
+        self.patch = check_int(patch, "patch")
+        n_patches = (check_int(image_size, "image_size") // self.patch) ** 2
+        dt = np.dtype(dtype)
+        self.embed = Dense(self.patch * self.patch, d_model, rng, init="xavier",
+                           dtype=dt)
+        self.add_param("cls", (rng.standard_normal(d_model) * 0.02).astype(dt))
+        self.add_param("pos", (rng.standard_normal((n_patches + 1, d_model)) * 0.02
+                               ).astype(dt))
+        self.encoder = TransformerEncoder(n_layers, d_model, n_heads, d_ff, rng,
+                                          dtype=dt)
+        self.head = Dense(d_model, check_int(n_classes, "n_classes"), rng,
+                          init="xavier", dtype=dt)
+
+    def forward(self, images: np.ndarray) -> np.ndarray:
+        """Logits (batch, n_classes) from the class token."""
+        P = patchify(images, self.patch).astype(self.params["pos"].dtype, copy=False)
+        E = self.embed(P)                                        # (B, n_patches, d)
+        cls = np.broadcast_to(self.params["cls"], (E.shape[0], 1, E.shape[2]))
+        X = np.concatenate([cls, E], axis=1) + self.params["pos"]
+        H = self.encoder(X)
+        self._save(H.shape, np.shape(images))
+        return self.head(H[:, 0])
+
+    def backward(self, dZ: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Head, encoder, then the class token, positions and patch embedding; returns
+        dL/dimages (the patches folded back) or None."""
+        shape, (B, H, W) = self._saved()
+        dH = np.zeros(shape, dtype=self.params["pos"].dtype)
+        dH[:, 0] = self.head.backward(dZ)
+        dX = self.encoder.backward(dH)
+        self.grads["pos"] += dX.sum(axis=0)
+        self.grads["cls"] += dX[:, 0].sum(axis=0)
+        dP = self.embed.backward(dX[:, 1:], input_grad=input_grad)
+        if dP is None:
+            return None
+        p = self.patch
+        dP = dP.reshape(B, H // p, W // p, p, p).transpose(0, 1, 3, 2, 4)
+        return dP.reshape(B, H, W)
+
+
+def hungarian_match(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum-cost assignment (Kuhn, 1955) by shortest augmenting paths with
+    potentials, O(n^2 m). ``cost``: (n, m) with n <= m; every row is matched to a
+    distinct column. Returns ``(rows, cols)``, with rows = 0..n-1, minimising
+    sum cost[rows, cols]. DETR uses it to pair predictions with ground-truth objects.
+    Derived in :doc:`/book/transformers/families-and-scaling`."""
+    C = np.asarray(cost, dtype=np.float64)
+    if C.ndim != 2 or C.shape[0] > C.shape[1] or C.size == 0:
+        raise ValueError(f"cost must be a non-empty (n, m) array with n <= m; "
+                         f"got shape {C.shape}")
+    if not np.isfinite(C).all():
+        raise ValueError("cost must be finite; got NaN or inf")
+    n, m = C.shape
+    u, v = np.zeros(n + 1), np.zeros(m + 1)        # potentials (1-based, 0 = virtual)
+    match = np.zeros(m + 1, dtype=np.int64)        # match[j] = row matched to column j
+    way = np.zeros(m + 1, dtype=np.int64)
+    for i in range(1, n + 1):                      # add row i, augment along a shortest
+        match[0] = i                               # path of reduced costs (Dijkstra)
+        j0 = 0
+        minv = np.full(m + 1, np.inf)
+        used = np.zeros(m + 1, dtype=bool)
+        while True:
+            used[j0] = True
+            i0 = match[j0]
+            free = ~used[1:]
+            reduced = C[i0 - 1] - u[i0] - v[1:]
+            better = free & (reduced < minv[1:])
+            minv[1:][better] = reduced[better]
+            way[1:][better] = j0
+            cand = np.where(free, minv[1:], np.inf)
+            j1 = int(np.argmin(cand)) + 1
+            delta = cand[j1 - 1]
+            u[match[used]] += delta                # update the potentials
+            v[used] -= delta
+            minv[1:][free] -= delta
+            j0 = j1
+            if match[j0] == 0:
+                break
+        while j0:                                  # flip the augmenting path
+            j1 = way[j0]
+            match[j0] = match[j1]
+            j0 = j1
+    cols = np.zeros(n, dtype=np.int64)
+    for j in range(1, m + 1):
+        if match[j]:
+            cols[match[j] - 1] = j - 1
+    return np.arange(n), cols
+
+
+def chinchilla_allocation(C: float, A: float = 406.4, B: float = 410.7,
+                          alpha: float = 0.34, beta: float = 0.28
+                          ) -> tuple[float, float]:
+    """Compute-optimal parameters N and tokens D for a budget of C FLOPs, C = 6 N D,
+    under the loss L(N, D) = E + A / N^alpha + B / D^beta (the fit of Hoffmann et al.,
+    2022, by default):
+
+        N* = G (C / 6)^(beta / (alpha + beta)),
+        D* = (C / 6)^(alpha / (alpha + beta)) / G,
+        G = (alpha A / (beta B))^(1 / (alpha + beta)).
+
+    Returns ``(N*, D*)``. Derived in :doc:`/book/transformers/families-and-scaling`."""
+    C = check_float(C, "C", low=0.0, low_open=True)
+    for name, x in (("A", A), ("B", B), ("alpha", alpha), ("beta", beta)):
+        check_float(x, name, low=0.0, low_open=True)
+    G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
+    N = G * (C / 6.0) ** (beta / (alpha + beta))
+    return N, C / (6.0 * N)
