@@ -6,7 +6,8 @@ from .adversarial import *
 from .compress import *
 from .precision import *
 from .parallel import *
-from . import explain, adversarial, compress, precision, parallel
+from .multimodal import *
+from . import adversarial, compress, explain, multimodal, parallel, precision
 
 __all__ = [
     *explain.__all__,
@@ -14,4 +15,5 @@ __all__ = [
     *compress.__all__,
     *precision.__all__,
     *parallel.__all__,
+    *multimodal.__all__,
 ]

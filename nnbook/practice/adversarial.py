@@ -15,7 +15,9 @@ import numpy as np
 from .._checks import (
     as_float_array,
     check_callable,
+    check_float,
     check_int,
+    check_labels,
     check_positive,
     check_probability,
     check_rng,
@@ -36,7 +38,10 @@ Attack = Callable[..., np.ndarray]
 def _clip(clip: Any) -> tuple[float, float] | None:
     if clip is None:
         return None
-    lo, hi = (float(c) for c in clip)
+    check_type(clip, (tuple, list), "clip")
+    if len(clip) != 2:
+        raise ValueError(f"clip must be a pair (lo, hi); got {clip!r}")
+    lo, hi = (check_float(c, "clip") for c in clip)
     if not lo < hi:
         raise ValueError(f"clip must be (lo, hi) with lo < hi; got {clip!r}")
     return lo, hi
@@ -82,8 +87,9 @@ def fgsm(model: Module, X: np.ndarray, y: np.ndarray, eps: float,
     return np.clip(X_adv, *box) if box else X_adv
 
 
-def pgd(model: Module, X: np.ndarray, y: np.ndarray, eps: float, alpha: float,
-        steps: int, rng: np.random.Generator | None = None,
+def pgd(model: Module, X: np.ndarray, y: np.ndarray, eps: float,
+        alpha: float | None = None, steps: int = 10,
+        rng: np.random.Generator | None = None,
         loss_fn: LossFn | None = None,
         clip: tuple[float, float] | None = None) -> np.ndarray:
     """Projected gradient ascent on the loss in the L-inf ball (Madry et al., 2018).
@@ -91,12 +97,13 @@ def pgd(model: Module, X: np.ndarray, y: np.ndarray, eps: float, alpha: float,
     Start at X (or, given ``rng``, at a uniform random point of the ball), then repeat
     ``steps`` times: X_adv <- Proj_{B(X, eps)}(X_adv + alpha * sign(dL/dX_adv)), the
     projection being a coordinatewise clip to [X - eps, X + eps] (and to ``clip``).
-    With one step, alpha = eps and no random start, this is :func:`fgsm`.
+    The default step is alpha = 2.5 eps / steps, enough to cross the ball from any
+    start. With one step, alpha = eps and no random start, this is :func:`fgsm`.
     ``X``: (n, d) -> (n, d). Derived in :doc:`/book/practice/adversarial-examples`.
     """
     eps = check_positive(eps, "eps", strict=False)
-    alpha = check_positive(alpha, "alpha")
     steps = check_int(steps, "steps")
+    alpha = 2.5 * eps / steps if alpha is None else check_positive(alpha, "alpha")
     box = _clip(clip)
     X = as_float_array(X, "X", ndim=2, shape_hint="(n, d)")
     lo, hi = X - eps, X + eps
@@ -145,6 +152,8 @@ def adversarial_fit(model: Module, X: np.ndarray, y: np.ndarray, optimizer: Any,
     """
     check_type(model, Module, "model")
     X = as_float_array(X, "X", ndim=2, shape_hint="(n, d)")
+    y = check_labels(y, X.shape[0])
+    check_callable(attack, "attack")
     eps = check_positive(eps, "eps", strict=False)
     epochs = check_int(epochs, "epochs")
     batch_size = check_int(batch_size, "batch_size")
