@@ -18,6 +18,7 @@ Explained in :doc:`/book/appendix/performance`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import platform
@@ -40,6 +41,7 @@ __all__ = [
     "machine_info", "time_interleaved", "summarize", "make_target",
     "case_mlp_mnist1d", "case_large_batch_step", "case_softmax_numerics", "case_book_build",
     "dense_step_flops", "bare_matmuls", "format_results", "results_markdown", "target_score", "load_results", "CASES",
+    "CASE_PARTS", "timing_rows_markdown",
 ]
 
 
@@ -92,7 +94,7 @@ def machine_info() -> dict[str, Any]:
         "sklearn": _version("sklearn"),
         "torch": _version("torch"),
         "blas_threads": {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")},
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
 
 
@@ -140,10 +142,8 @@ def _set_torch_threads() -> Any:
     except ImportError:
         return None
     torch.set_num_threads(1)
-    try:
+    with contextlib.suppress(RuntimeError):  # already set (only once per process)
         torch.set_num_interop_threads(1)
-    except RuntimeError:  # already set (it can only be set once per process)
-        pass
     return torch
 
 
@@ -163,8 +163,8 @@ def _mnist1d_standardized(n_train: int | None, dtype: type) -> tuple[np.ndarray,
 
 def _run_nnbook_mlp(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarray,
                     epochs: int, seed: int, sizes: Sequence[int], init: str = "xavier_uniform") -> tuple[float, float]:
-    from nnbook.nn.layers import Dense, ReLU
     from nnbook import Sequential, evaluate, fit
+    from nnbook.nn.layers import Dense, ReLU
     from nnbook.optim import Adam
 
     rng = np.random.default_rng(seed)
@@ -327,8 +327,8 @@ def case_large_batch_step(batch: int = 1024, sizes: Sequence[int] = (784, 1024, 
     GFLOP/s = :func:`dense_step_flops` / time. The same products done by bare ``np.matmul`` on the
     same shapes give the ceiling; the target is nnbook >= 70% of it.
     """
-    from nnbook.nn.layers import Dense, ReLU
     from nnbook import CrossEntropyLoss, Sequential, train_step
+    from nnbook.nn.layers import Dense, ReLU
     from nnbook.optim import Adam
 
     rng = np.random.default_rng(0)
@@ -535,6 +535,55 @@ CASES: dict[int, tuple[Callable[..., dict[str, Any]], dict[str, Any], dict[str, 
 }
 
 
+def _lazy_case(module: str, name: str) -> Callable[..., dict[str, Any]]:
+    """A case function of another module of the suite, imported when first called.
+
+    The case modules of Parts IV-VI import their helpers from this module, so importing
+    them here at load time would be circular.
+    """
+
+    def run(**kwargs: Any) -> dict[str, Any]:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(**kwargs)
+
+    run.__name__ = run.__qualname__ = name
+    run.__doc__ = f"``{module}.{name}``, imported on first call."
+    return run
+
+
+_RNN_QUICK = {"batch": 4, "T": 5, "hiddens": (6,), "repeats": 1}
+
+#: Cases 5-13: Parts IV (CNN), V (RNN) and VI (attention), each nnbook against PyTorch
+#: on one thread; the targets come from the issues of those parts.
+CASES.update({
+    5: (_lazy_case("benchmarks.cases_cnn", "case_conv2d_small"),
+        {"repeats": 20}, {"repeats": 1}),
+    6: (_lazy_case("benchmarks.cases_cnn", "case_conv2d_medium"),
+        {"repeats": 10}, {"repeats": 1}),
+    7: (_lazy_case("benchmarks.cases_cnn", "case_mnist1d_cnn_step"),
+        {"repeats": 30}, {"repeats": 1}),
+    8: (_lazy_case("benchmarks.cases_cnn", "case_depthwise"),
+        {"repeats": 20}, {"repeats": 1}),
+    9: (_lazy_case("benchmarks.cases_cnn", "case_conv2d_float64"),
+        {"repeats": 10}, {"repeats": 1}),
+    10: (_lazy_case("benchmarks.cases_rnn", "case_lstm_step"),
+         {"repeats": 20}, _RNN_QUICK),
+    11: (_lazy_case("benchmarks.cases_rnn", "case_gru_step"),
+         {"repeats": 20}, _RNN_QUICK),
+    12: (_lazy_case("benchmarks.cases_attention", "case_attention"),
+         {"repeats": 20},
+         {"batch": 2, "T": 8, "d_model": 16, "n_heads": 2, "repeats": 1}),
+    13: (_lazy_case("benchmarks.cases_attention", "case_gpt_throughput"),
+         {"steps": 5, "repeats": 3}, {"steps": 1, "repeats": 1}),
+})
+
+#: The part of the book each case belongs to (for the appendix's sections).
+CASE_PARTS: dict[int, str] = {1: "MLP", 2: "MLP", 3: "MLP", 4: "build",
+                              5: "CNN", 6: "CNN", 7: "CNN", 8: "CNN", 9: "CNN",
+                              10: "RNN", 11: "RNN", 12: "attention", 13: "attention"}
+
+
 # --- reporting ---------------------------------------------------------------------------------
 
 
@@ -558,7 +607,7 @@ def format_results(results: dict[str, Any]) -> str:
         lines.append(f"case {key}: {case['title']}")
         rows = case["rows"]
         if rows:
-            cols = [c for c in rows[0] if c not in ("repeats",)]
+            cols = list(dict.fromkeys(c for r in rows for c in r if c != "repeats"))
             table = [cols] + [[_fmt(r.get(c)) for c in cols] for r in rows]
             widths = [max(len(str(r[i])) for r in table) for i in range(len(cols))]
             for r in table:
@@ -568,6 +617,10 @@ def format_results(results: dict[str, Any]) -> str:
                          f"{'met' if t['met'] else 'MISSED'}")
         for note in case.get("notes", []):
             lines.append(f"  note: {note}")
+        if "measured" in case:
+            ms = case["measured"]
+            lines.append(f"  measured {ms['date']} on {ms['cpu']}, 1-minute load average "
+                         f"{ms['load_average_1min_start']} -> {ms['load_average_1min_end']}")
         if "build" in case:
             for s in case["build"]["slowest"]:
                 lines.append(f"  slowest chapter  {s['chapter']}: {s['execution_s']:.1f} s")
@@ -595,9 +648,38 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(out)
 
 
+_TIMED = {"step": "whole operation", "gemm": "main GEMM only",
+          "pass": "forward + backward", "time": "one call"}
+
+
+def timing_rows_markdown(rows: Sequence[dict[str, Any]]) -> str:
+    """A Markdown table of timing rows of any case: contender, the descriptive columns
+    the rows have (``hidden``), what was timed when it varies between rows, the median
+    time with its range in milliseconds, and ``tokens_per_s`` where present."""
+    prefixes = [next(k[:-len("_median_s")] for k in r if k.endswith("_median_s"))
+                for r in rows]
+    extra = [k for k in ("hidden",) if any(k in r for r in rows)]
+    several = len(set(prefixes)) > 1
+    tokens = any("tokens_per_s" in r for r in rows)
+    header = (["Contender"] + [k.capitalize() for k in extra]
+              + (["Timed"] if several else [])
+              + ["Time (ms), median [min, max]"] + (["Tokens/s"] if tokens else []))
+    table = []
+    for r, pre in zip(rows, prefixes):
+        med, lo, hi = (1e3 * r[f"{pre}_{s}_s"] for s in ("median", "min", "max"))
+        line = [r["contender"]] + [r.get(k, "") for k in extra]
+        line += [_TIMED.get(pre, pre)] if several else []
+        line += [f"{med:.2f} [{lo:.2f}, {hi:.2f}]"]
+        if tokens:
+            line += [f"{r['tokens_per_s']:,.0f}" if "tokens_per_s" in r else ""]
+        table.append(line)
+    return _md_table(header, table)
+
+
 def results_markdown(results: dict[str, Any]) -> dict[str, str]:
-    """GitHub-flavoured Markdown tables of a results dict: ``"targets"`` (every goal, measured
-    value and verdict) and one table per case (``"1"``, ``"2"``, ...) with its contenders."""
+    """GitHub-flavoured Markdown tables of a results dict: ``"targets"`` (every goal,
+    measured value and verdict) and one table per case (``"1"``, ``"2"``, ...) with its
+    contenders (cases 5 and up through :func:`timing_rows_markdown`)."""
     tables: dict[str, str] = {}
     trows = []
     for key, case in results["cases"].items():
@@ -625,4 +707,6 @@ def results_markdown(results: dict[str, Any]) -> dict[str, str]:
                                     [[r["step"], f"{r['wall_s']:.0f}", r["returncode"]] for r in rows])
             tables["4-slowest"] = _md_table(["Chapter", "Execution time (s)"],
                                             [[s["chapter"], f"{s['execution_s']:.1f}"] for s in b["slowest"]])
+        elif rows:  # cases 5 and up: timing rows nnbook vs PyTorch
+            tables[key] = timing_rows_markdown(rows)
     return tables

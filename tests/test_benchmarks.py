@@ -219,6 +219,7 @@ def test_case_number_ranges(tmp_path) -> None:
     assert _case_numbers("5-7, 10-11,6") == [5, 6, 7, 10, 11]
     assert main(["--cases", "a-b", "--out", str(tmp_path / "r.json")]) == 2
     assert main(["--cases", "14", "--out", str(tmp_path / "r.json")]) == 2
+    assert main(["--cases", "7-5", "--out", str(tmp_path / "r.json")]) == 2  # empty range
 
 
 def test_main_records_the_conditions_of_each_case(tmp_path) -> None:

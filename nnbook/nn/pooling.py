@@ -1,7 +1,10 @@
-"""Pooling layers and their backward passes. Derived in :doc:`/book/cnn/pooling-and-cnns`.
+"""Pooling layers and their backward passes.
+
+Derived in :doc:`/book/cnn/pooling-and-cnns`.
 
 Pooling windows are read through the same strided view as the convolution's im2col
-(:func:`numpy.lib.stride_tricks.as_strided`, no copy); the backward passes are loops over
+(:func:`numpy.lib.stride_tricks.as_strided`, no copy); the backward passes are loops
+over
 the KH*KW window offsets of strided slice-adds, never over samples or pixels.
 """
 
@@ -17,45 +20,69 @@ from .conv import _pair, conv_output_size
 from .module import Module
 
 __all__ = [
-    "maxpool2d", "maxpool2d_backward", "avgpool2d", "avgpool2d_backward",
-    "MaxPool2d", "AvgPool2d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool", "Flatten",
+    "maxpool2d",
+    "maxpool2d_backward",
+    "avgpool2d",
+    "avgpool2d_backward",
+    "MaxPool2d",
+    "AvgPool2d",
+    "MaxPool1d",
+    "AvgPool1d",
+    "GlobalAvgPool",
+    "Flatten",
 ]
 
 
-def _pool_windows(X: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
-                  padding: tuple[int, int], fill: float
-                  ) -> tuple[np.ndarray, tuple[int, int], tuple[int, ...]]:
+def _pool_windows(
+    X: np.ndarray,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+    fill: float,
+) -> tuple[np.ndarray, tuple[int, int], tuple[int, ...]]:
     """The (N, C, OH, OW, KH, KW) window view of X padded with ``fill``."""
     N, C, H, W = X.shape
     OH = conv_output_size(H, kernel[0], stride[0], padding[0])
     OW = conv_output_size(W, kernel[1], stride[1], padding[1])
     ph, pw = padding
-    Xp = X if ph == pw == 0 else np.pad(
-        X, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    Xp = (
+        X
+        if ph == pw == 0
+        else np.pad(X, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    )
     Xp = np.ascontiguousarray(Xp)
     sN, sC, sH, sW = Xp.strides
-    view = as_strided(Xp, shape=(N, C, OH, OW, kernel[0], kernel[1]),
-                      strides=(sN, sC, sH * stride[0], sW * stride[1], sH, sW),
-                      writeable=False)
+    view = as_strided(
+        Xp,
+        shape=(N, C, OH, OW, kernel[0], kernel[1]),
+        strides=(sN, sC, sH * stride[0], sW * stride[1], sH, sW),
+        writeable=False,
+    )
     return view, (OH, OW), Xp.shape
 
 
-def _scatter(dwin: np.ndarray, padded_shape: tuple[int, ...], kernel: tuple[int, int],
-             stride: tuple[int, int], padding: tuple[int, int], x_shape: tuple[int, ...]
-             ) -> np.ndarray:
+def _scatter(
+    dwin: np.ndarray,
+    padded_shape: tuple[int, ...],
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+    x_shape: tuple[int, ...],
+) -> np.ndarray:
     """Adjoint of the window view: dwin (N, C, OH, OW, KH, KW) -> dX (N, C, H, W)."""
     OH, OW = dwin.shape[2], dwin.shape[3]
     dXp = np.zeros(padded_shape, dtype=dwin.dtype)
     hs, ws = stride[0] * (OH - 1) + 1, stride[1] * (OW - 1) + 1
     for i in range(kernel[0]):
         for j in range(kernel[1]):
-            dXp[:, :, i:i + hs:stride[0], j:j + ws:stride[1]] += dwin[..., i, j]
+            dXp[:, :, i : i + hs : stride[0], j : j + ws : stride[1]] += dwin[..., i, j]
     ph, pw = padding
-    return np.ascontiguousarray(dXp[:, :, ph:ph + x_shape[2], pw:pw + x_shape[3]])
+    return np.ascontiguousarray(dXp[:, :, ph : ph + x_shape[2], pw : pw + x_shape[3]])
 
 
-def maxpool2d(X: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0
-              ) -> tuple[np.ndarray, dict[str, Any]]:
+def maxpool2d(
+    X: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Max pooling: Y[n, c, p, q] = max_{i, j} Xp[n, c, p S + i, q S + j], with Xp the
     input padded with -inf. ``X``: (N, C, H, W) -> ``Y``: (N, C, OH, OW); ``stride``
     defaults to the kernel size. The cache records which entry of each window won (the
@@ -69,8 +96,14 @@ def maxpool2d(X: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any 
     flat = view.reshape(X.shape[0], X.shape[1], OH, OW, k[0] * k[1])
     arg = flat.argmax(axis=-1)
     Y = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-    cache = {"arg": arg, "kernel": k, "stride": s, "padding": p, "pshape": pshape,
-             "x_shape": X.shape}
+    cache = {
+        "arg": arg,
+        "kernel": k,
+        "stride": s,
+        "padding": p,
+        "pshape": pshape,
+        "x_shape": X.shape,
+    }
     return Y, cache
 
 
@@ -85,12 +118,19 @@ def maxpool2d_backward(dY: np.ndarray, cache: dict[str, Any]) -> np.ndarray:
     k, arg = cache["kernel"], cache["arg"]
     offsets = np.arange(k[0] * k[1]).reshape(k)
     dwin = np.where(arg[..., None, None] == offsets, dY[..., None, None], 0.0)
-    return _scatter(dwin.astype(dY.dtype, copy=False), cache["pshape"], k,
-                    cache["stride"], cache["padding"], cache["x_shape"])
+    return _scatter(
+        dwin.astype(dY.dtype, copy=False),
+        cache["pshape"],
+        k,
+        cache["stride"],
+        cache["padding"],
+        cache["x_shape"],
+    )
 
 
-def avgpool2d(X: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0
-              ) -> tuple[np.ndarray, dict[str, Any]]:
+def avgpool2d(
+    X: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Average pooling: Y[n, c, p, q] = (1 / (KH KW)) sum_{i, j} Xp[n, c, p S + i,
     q S + j], zero padding counted in the average. ``X``: (N, C, H, W) -> ``Y``:
     (N, C, OH, OW). Derived in :doc:`/book/cnn/pooling-and-cnns`.
@@ -101,8 +141,13 @@ def avgpool2d(X: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any 
     p = _pair(padding, "padding", 0)
     view, _, pshape = _pool_windows(X, k, s, p, 0.0)
     Y = view.mean(axis=(-2, -1))
-    cache = {"kernel": k, "stride": s, "padding": p, "pshape": pshape,
-             "x_shape": X.shape}
+    cache = {
+        "kernel": k,
+        "stride": s,
+        "padding": p,
+        "pshape": pshape,
+        "x_shape": X.shape,
+    }
     return Y, cache
 
 
@@ -112,8 +157,9 @@ def avgpool2d_backward(dY: np.ndarray, cache: dict[str, Any]) -> np.ndarray:
     k = cache["kernel"]
     share = dY / (k[0] * k[1])
     dwin = np.broadcast_to(share[..., None, None], share.shape + k)
-    return _scatter(dwin, cache["pshape"], k, cache["stride"], cache["padding"],
-                    cache["x_shape"])
+    return _scatter(
+        dwin, cache["pshape"], k, cache["stride"], cache["padding"], cache["x_shape"]
+    )
 
 
 class _Pool2d(Module):
@@ -124,8 +170,10 @@ class _Pool2d(Module):
         self.padding = _pair(padding, "padding", 0)
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, "
-                f"padding={self.padding}")
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"padding={self.padding}"
+        )
 
 
 class MaxPool2d(_Pool2d):
@@ -168,8 +216,9 @@ class _Pool1d(Module):
 
     _inner: type[_Pool2d]
 
-    def __init__(self, kernel_size: int, stride: int | None = None,
-                 padding: int = 0) -> None:
+    def __init__(
+        self, kernel_size: int, stride: int | None = None, padding: int = 0
+    ) -> None:
         super().__init__()
         k = _pair(kernel_size, "kernel_size")[0]
         s = k if stride is None else _pair(stride, "stride")[0]
@@ -188,12 +237,15 @@ class _Pool1d(Module):
         return None if dX is None else dX[:, :, 0, :]
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.pool.kernel_size[1]}, stride={self.pool.stride[1]}, "
-                f"padding={self.pool.padding[1]}")
+        return (
+            f"kernel_size={self.pool.kernel_size[1]}, stride={self.pool.stride[1]}, "
+            f"padding={self.pool.padding[1]}"
+        )
 
 
 class MaxPool1d(_Pool1d):
-    """Max pooling over (N, C, L) sequences. Derived in :doc:`/book/cnn/pooling-and-cnns`."""
+    """Max pooling over (N, C, L) sequences. Derived in
+    :doc:`/book/cnn/pooling-and-cnns`."""
 
     _inner = MaxPool2d
 
@@ -216,8 +268,10 @@ class GlobalAvgPool(Module):
         """(N, C, ...) -> (N, C)."""
         X = as_float_array(X, "X", shape_hint="(batch, channels, ...)")
         if X.ndim < 3:
-            raise ValueError(f"X must have shape (batch, channels, ...) with at least one "
-                             f"spatial axis; got shape {X.shape}")
+            raise ValueError(
+                f"X must have shape (batch, channels, ...) with at least one "
+                f"spatial axis; got shape {X.shape}"
+            )
         self._save(X.shape)
         return X.mean(axis=tuple(range(2, X.ndim)))
 
@@ -229,7 +283,9 @@ class GlobalAvgPool(Module):
             return None
         positions = int(np.prod(shape[2:]))
         extra = (1,) * (len(shape) - 2)
-        return np.broadcast_to((dY / positions).reshape(shape[:2] + extra), shape).copy()
+        return np.broadcast_to(
+            (dY / positions).reshape(shape[:2] + extra), shape
+        ).copy()
 
 
 class Flatten(Module):
@@ -240,8 +296,9 @@ class Flatten(Module):
         """(N, ...) -> (N, prod(...))."""
         X = as_float_array(X, "X", shape_hint="(batch, ...)")
         if X.ndim < 2:
-            raise ValueError(f"X must have a batch axis and at least one more; "
-                             f"got shape {X.shape}")
+            raise ValueError(
+                f"X must have a batch axis and at least one more; got shape {X.shape}"
+            )
         self._save(X.shape)
         return X.reshape(X.shape[0], -1)
 
