@@ -1,17 +1,6 @@
-"""Adaptive optimizers: AdaGrad, RMSprop, Adam and its relatives.
-
-Every optimizer follows one interface::
-
-    opt = Adam(lr=1e-3)
-    opt.step(params, grads)      # updates the arrays of ``params`` in place
-
-``params`` and ``grads`` are dicts mapping a parameter name (``"W1"``, ``"b1"``, ...) to
-an array; ``grads[name]`` has the shape of ``params[name]``. The optimizer owns its
-*state* (velocities, moment estimates), keyed by parameter name and allocated lazily,
-with the parameter's dtype, on the first step that sees the name. It never holds the
-parameters themselves. ``opt.lr`` may be changed between steps (that is what a schedule
-does).
-
+"""Adaptive optimizers: AdaGrad, RMSprop, Adam and its relatives (AdaMax, AdamW, RAdam,
+LAMB). Each scales the step per coordinate by running statistics of the gradients; the
+interface and the per-parameter state are those of :class:`nnbook.optim.base.Optimizer`.
 Derived in :doc:`/book/training/optimizers`.
 """
 
