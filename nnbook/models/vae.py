@@ -9,7 +9,8 @@ decoder outputs the logits of independent Bernoulli pixels.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -96,8 +97,8 @@ class VAE(Module):
     def _split(self, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         k = self.n_latent
         if out.ndim != 2 or out.shape[1] != 2 * k:
-            raise ValueError(f"the encoder must return shape (batch, {2 * k}) (mean and "
-                             f"log-variance); got {out.shape}")
+            raise ValueError(f"the encoder must return shape (batch, {2 * k}) (mean "
+                             f"and log-variance); got {out.shape}")
         return out[:, :k], out[:, k:]
 
     def forward(self, X: np.ndarray, eps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -161,7 +162,8 @@ def train_vae(model: VAE, X: np.ndarray, optimizer: Any, *, epochs: int,
     epoch. ``X``: (n, d) with entries in [0, 1].
     """
     X = _check_vae_data(model, X)
-    epochs, batch_size = check_int(epochs, "epochs"), check_int(batch_size, "batch_size")
+    epochs = check_int(epochs, "epochs")
+    batch_size = check_int(batch_size, "batch_size")
     check_rng(rng)
     beta = check_positive(beta, "beta", strict=False)
     history = []
@@ -241,7 +243,7 @@ def score_function_gradient(f: Callable[[np.ndarray], np.ndarray], mu: float,
 
 def reparameterized_gradient(df: Callable[[np.ndarray], np.ndarray], mu: float,
                              sigma: float, eps: np.ndarray) -> np.ndarray:
-    """Per-draw reparameterized (pathwise) estimates of d/dmu E f(z): f'(mu + sigma eps).
+    """Per-draw reparameterized (pathwise) estimates of d/dmu E f(z): f'(mu + s eps).
 
     Needs the derivative of f. ``eps``: (S,) -> (S,) estimates.
     """
