@@ -12,8 +12,8 @@ import pytest
 
 MPI = pytest.importorskip("mpi4py.MPI")
 
-from nnbook import SGD, CrossEntropyLoss, Dense, ReLU, Sequential, train_step  # noqa: E402
-from nnbook.practice.parallel import (  # noqa: E402
+from nnbook import SGD, CrossEntropyLoss, Dense, ReLU, Sequential, train_step
+from nnbook.practice.parallel import (
     data_parallel_step,
     mpi_ring_allreduce,
     shard,
