@@ -13,6 +13,8 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
+from ._checks import check_type
+
 __all__ = ["glue"]
 
 
@@ -50,6 +52,7 @@ def glue(name: str, value: Any, display: bool = True) -> None:
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"glue: name must be a non-empty str, got {name!r}")
+    check_type(display, bool, "display")
     myst_glue = _myst_glue()
     if myst_glue is not None:
         myst_glue(name, value, display=display)

@@ -52,7 +52,7 @@ def test_probs_match_a_direct_forward_pass() -> None:
 def test_bad_input() -> None:
     rng = np.random.default_rng(5)
     model = CharLSTM(4, 3, rng)
-    with pytest.raises(ValueError, match=r"labels in \[0, 4\)"):
+    with pytest.raises(ValueError, match=r"ids must lie in \[0, 4\)"):
         model(np.array([[0, 4]]))
     with pytest.raises(ValueError, match="2-D"):
         model(np.array([0, 1]))

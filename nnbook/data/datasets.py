@@ -27,6 +27,7 @@ import numpy as np
 from .._checks import (
     ArgumentTypeError,
     as_float_array,
+    check_dtype,
     check_float,
     check_int,
     check_positive,
@@ -188,7 +189,7 @@ def one_hot(y: np.ndarray, n_classes: int, dtype: Any = np.float64) -> np.ndarra
         if (
             arr.dtype.kind == "f"
             and arr.size
-            and np.all(np.isfinite(arr))
+            and np.all(np.abs(arr) < 2**53)  # integral floats, exactly representable
             and np.all(arr == np.round(arr))
         ):
             arr = arr.astype(np.int64)
@@ -202,7 +203,7 @@ def one_hot(y: np.ndarray, n_classes: int, dtype: Any = np.float64) -> np.ndarra
             f"y must hold labels in [0, {n}); "
             f"got values from {arr.min()} to {arr.max()}"
         )
-    out = np.zeros(arr.shape + (n,), dtype=dtype)
+    out = np.zeros(arr.shape + (n,), dtype=check_dtype(dtype))
     np.put_along_axis(out, arr[..., None].astype(np.int64), 1, axis=-1)
     return out
 

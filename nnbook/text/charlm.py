@@ -16,7 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import check_int, check_positive, check_rng, check_type
+from .._checks import (
+    ArgumentTypeError,
+    check_int,
+    check_positive,
+    check_rng,
+    check_type,
+)
 from ..data.datasets import one_hot
 from ..nn.layers import Dense
 from ..nn.module import Module, no_grad
@@ -38,24 +44,47 @@ class CharLSTM(Module):
     gradients; the ids have none. Derived in :doc:`/book/rnn/language-models`.
     """
 
-    def __init__(self, vocab_size: int, hidden_size: int, rng: np.random.Generator,
-                 dtype: Any = np.float32) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        hidden_size: int,
+        rng: np.random.Generator,
+        dtype: Any = np.float32,
+    ) -> None:
         super().__init__()
         self.vocab_size = check_int(vocab_size, "vocab_size", minimum=2)
         self.hidden_size = check_int(hidden_size, "hidden_size")
         check_rng(rng)
         self.lstm = LSTM(self.vocab_size, self.hidden_size, rng, dtype=dtype)
-        self.head = Dense(self.hidden_size, self.vocab_size, rng, init="xavier",
-                          dtype=dtype)
+        self.head = Dense(
+            self.hidden_size, self.vocab_size, rng, init="xavier", dtype=dtype
+        )
 
     def forward(
-            self, ids: np.ndarray, h0: np.ndarray | None = None,
-                c0: np.ndarray | None = None, return_state: bool = False) -> Any:
+        self,
+        ids: np.ndarray,
+        h0: np.ndarray | None = None,
+        c0: np.ndarray | None = None,
+        return_state: bool = False,
+    ) -> Any:
         """Logits (batch, T, V), or (logits, h_T, c_T) with ``return_state``."""
-        X = one_hot(ids, self.vocab_size, dtype=self.dtype)
-        if X.ndim != 3:
+        arr = np.asarray(ids) if not isinstance(ids, (str, bytes)) else np.asarray([])
+        if arr.dtype.kind not in "iu":
+            raise ArgumentTypeError(
+                "ids must be an integer array of token ids (batch, T); "
+                f"got dtype {arr.dtype}"
+            )
+        if arr.ndim != 2:
             raise ValueError(
-                f"ids must be a 2-D array (batch, T); got shape {X.shape[:-1]}")
+                f"ids must be a 2-D array (batch, T); got shape {arr.shape}"
+            )
+        if arr.size and (arr.min() < 0 or arr.max() >= self.vocab_size):
+            raise ValueError(
+                f"ids must lie in [0, {self.vocab_size}); got values from "
+                f"{arr.min()} to {arr.max()}"
+            )
+        check_type(return_state, bool, "return_state")
+        X = one_hot(arr, self.vocab_size, dtype=self.dtype)
         Y, h, c = self.lstm(X, h0, c0, return_state=True)
         Z = self.head(Y)
         return (Z, h, c) if return_state else Z
@@ -71,10 +100,18 @@ def _log_softmax(Z: np.ndarray) -> np.ndarray:
     return Z - np.log(np.exp(Z).sum(axis=-1, keepdims=True))
 
 
-def train_char_lm(model: CharLSTM, ids: np.ndarray, *, updates: int,
-                  batch_size: int = 32, seq_len: int = 32, lr: float = 1e-2,
-                  clip_norm: float = 1.0, rng: np.random.Generator,
-                  callback: Callable[[int, float], Any] | None = None) -> list[float]:
+def train_char_lm(
+    model: CharLSTM,
+    ids: np.ndarray,
+    *,
+    updates: int,
+    batch_size: int = 32,
+    seq_len: int = 32,
+    lr: float = 1e-2,
+    clip_norm: float = 1.0,
+    rng: np.random.Generator,
+    callback: Callable[[int, float], Any] | None = None,
+) -> list[float]:
     """Train by truncated BPTT with teacher forcing; returns the loss of every update in
     bits per character.
 
@@ -109,9 +146,13 @@ def train_char_lm(model: CharLSTM, ids: np.ndarray, *, updates: int,
             logp = _log_softmax(Z.astype(np.float64))
             yj = Y[j]
             nll = -np.take_along_axis(logp, yj[..., None], axis=-1).mean()
-            dZ = np.exp(logp)                             # softmax
-            np.put_along_axis(dZ, yj[..., None], np.take_along_axis(
-                dZ, yj[..., None], axis=-1) - 1.0, axis=-1)  # softmax - one_hot(y)
+            dZ = np.exp(logp)  # softmax
+            np.put_along_axis(
+                dZ,
+                yj[..., None],
+                np.take_along_axis(dZ, yj[..., None], axis=-1) - 1.0,
+                axis=-1,
+            )  # softmax - one_hot(y)
             dZ /= yj.size
             model.backward(dZ.astype(Z.dtype).reshape(Z.shape[:-1] + (V,)))
             grads, _ = clip_by_global_norm(model.gradients(), clip_norm)
@@ -122,8 +163,9 @@ def train_char_lm(model: CharLSTM, ids: np.ndarray, *, updates: int,
     return losses
 
 
-def char_lm_probs(model: CharLSTM, ids: np.ndarray, n_rows: int = 16,
-                  chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def char_lm_probs(
+    model: CharLSTM, ids: np.ndarray, n_rows: int = 16, chunk: int = 256
+) -> tuple[np.ndarray, np.ndarray]:
     """Probabilities the model gives to the true next characters of a held-out stream.
 
     The stream is cut into ``n_rows`` contiguous rows read in parallel (each from a zero
@@ -139,22 +181,29 @@ def char_lm_probs(model: CharLSTM, ids: np.ndarray, n_rows: int = 16,
     L = (ids.size - 1) // R
     if L < 1:
         raise ValueError(f"ids must hold more than n_rows = {R} tokens; got {ids.size}")
-    X = ids[:R * L].reshape(R, L)
-    Y = ids[1:R * L + 1].reshape(R, L)
+    X = ids[: R * L].reshape(R, L)
+    Y = ids[1 : R * L + 1].reshape(R, L)
     p = np.empty((R, L))
     h = c = None
     with no_grad():
         for s in range(0, L, chunk):
-            Z, h, c = model(X[:, s:s + chunk], h, c, return_state=True)
+            Z, h, c = model(X[:, s : s + chunk], h, c, return_state=True)
             logp = _log_softmax(Z.astype(np.float64))
-            p[:, s:s + chunk] = np.exp(np.take_along_axis(
-                logp, Y[:, s:s + chunk, None], axis=-1)[..., 0])
+            p[:, s : s + chunk] = np.exp(
+                np.take_along_axis(logp, Y[:, s : s + chunk, None], axis=-1)[..., 0]
+            )
     positions = (np.arange(R)[:, None] * L + np.arange(L)[None, :] + 1).ravel()
     return p.ravel(), positions
 
 
-def sample_text(model: CharLSTM, vocab: CharVocab, prompt: str, n_chars: int,
-                temperature: float, rng: np.random.Generator) -> str:
+def sample_text(
+    model: CharLSTM,
+    vocab: CharVocab,
+    prompt: str,
+    n_chars: int,
+    temperature: float,
+    rng: np.random.Generator,
+) -> str:
     """Continue ``prompt`` by ``n_chars`` characters, each drawn from
     softmax(logits / temperature): below 1 sharper (more likely, more repetitive), above
     1 flatter (more surprising, more errors)."""
