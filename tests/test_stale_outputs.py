@@ -2,8 +2,10 @@
 it.
 
 Builds a two-chapter book in a temporary folder with the real build extension
-(``tools/sphinx_nnbook.py``) and a toy package: ``alpha.md`` prints
-``toypkg.alpha.answer()``, ``beta.md`` prints a fresh random token from ``toypkg.beta``.
+(``tools/sphinx_nnbook.py``) and a toy package laid out like nnbook, in subpackages:
+``alpha.md`` prints ``answer()`` from the nested module ``toypkg/nn/alpha.py`` (as a
+chapter uses ``nnbook/nn/conv.py``), ``beta.md`` prints a fresh random token from
+``toypkg.beta``.
 After a first build we change what ``answer()`` returns and rebuild *incrementally, with
 the execution cache on*: the page must show the new value, and ``beta.md``, whose code
 did not change, must not have been re-executed.
@@ -113,8 +115,10 @@ def test_changing_the_package_reexecutes_only_dependent_chapters(
     book = tmp_path / "book"
     pkg = book / "toypkg"
     pkg.mkdir(parents=True)
-    (pkg / "__init__.py").write_text("from .alpha import *\nfrom .beta import *\n")
-    (pkg / "alpha.py").write_text(
+    (pkg / "nn").mkdir()
+    (pkg / "__init__.py").write_text("from .nn import *\nfrom .beta import *\n")
+    (pkg / "nn" / "__init__.py").write_text("from .alpha import *\n")
+    (pkg / "nn" / "alpha.py").write_text(
         '__all__ = ["answer"]\n\ndef answer():\n    return "value-one"\n'
     )
     (pkg / "beta.py").write_text(
@@ -137,7 +141,7 @@ def test_changing_the_package_reexecutes_only_dependent_chapters(
     beta_before = _page(book, "beta")
 
     # Change what the package function returns; the chapter text stays exactly the same.
-    (pkg / "alpha.py").write_text(
+    (pkg / "nn" / "alpha.py").write_text(
         '__all__ = ["answer"]\n\ndef answer():\n    return "value-two"\n'
     )
     log = _build(book, parallel)
