@@ -521,6 +521,13 @@ def _targets() -> list[Target]:
 # --- the tests ------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _in_a_scratch_folder(tmp_path, monkeypatch) -> None:
+    """Bad arguments such as the string "a" reach functions that write files
+    (``save_params(model, "a")``): keep whatever they write out of the repository."""
+    monkeypatch.chdir(tmp_path)
+
+
 def test_discovery_covers_most_of_the_api() -> None:
     targets = _targets()
     top = {t.label for t in targets if "." not in t.label}
