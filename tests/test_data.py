@@ -70,3 +70,16 @@ def test_bad_input(rng) -> None:
         D.standardize(np.zeros((4, 3)), np.zeros((2, 2)))
     with pytest.raises(ValueError, match="batch_size"):
         next(D.minibatches(10, 0))
+
+
+def test_char_lstm_checkpoint_is_shipped_and_loads() -> None:
+    import ast
+
+    from nnbook import CharLSTM, char_lstm_checkpoint
+
+    ckpt = char_lstm_checkpoint()
+    config = ast.literal_eval(str(ckpt["config"]))
+    chars = str(ckpt["chars"])
+    model = CharLSTM(len(chars), config["hidden_size"], np.random.default_rng(0))
+    model.load_state_dict({k: ckpt[k] for k in model.state_dict()})
+    assert all(np.isfinite(v).all() for v in model.state_dict().values())

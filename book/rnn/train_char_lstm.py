@@ -23,7 +23,7 @@ from nnbook.text.vocab import CharVocab
 
 CONFIG = {"hidden_size": 128, "batch_size": 64, "seq_len": 32, "lr": 1e-2,
           "clip_norm": 1.0, "updates": 2400, "seed": 0}
-OUT = Path(__file__).with_name("char_lstm.npz")
+OUT = Path(__file__).resolve().parents[2] / "nnbook" / "data" / "char_lstm.npz"
 
 
 def main() -> None:
