@@ -1,6 +1,6 @@
 """The nnbook benchmark suite: ``python -m benchmarks`` (``make bench``).
 
-Four cases compare the package with its peers on this machine, one BLAS thread for everybody:
+Thirteen cases compare the package with its peers on this machine, one BLAS thread for everybody:
 
 1. a small MLP trained on MNIST-1D, against scikit-learn and PyTorch (time per epoch, accuracy);
 2. one large-batch training step, against bare ``np.matmul`` on the same products (GFLOP/s);
