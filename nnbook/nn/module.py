@@ -173,8 +173,7 @@ class Module:
 
     def parameters(self) -> dict[str, np.ndarray]:
         """All trainable arrays by dotted name: the module's own arrays, not copies, so
-        an
-        optimizer that updates them in place updates the model."""
+        an optimizer that updates them in place updates the model."""
         return dict(self.named_parameters())
 
     def gradients(self) -> dict[str, np.ndarray]:

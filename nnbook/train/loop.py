@@ -173,7 +173,17 @@ def train_step(
         check_callable(penalty, "penalty")
     _, n = _check_inputs(inputs, "inputs")
     _check_targets(targets, n, "targets")
-    model.zero_grad()
+    return _step(model, inputs, targets, loss_fn, optimizer, penalty, clip_norm)
+
+
+def _step(model: Module, inputs: Any, targets: Any, loss_fn: LossFn, optimizer: Any,
+          penalty: Penalty | None, clip_norm: float | None) -> StepResult:
+    """The step of :func:`train_step` on arguments already checked (:func:`fit` checks
+    the whole data set once instead of every batch)."""
+    # one walk of the module tree per step: (name, parameter, owning module, key)
+    entries = list(model._named("params"))
+    for _, _, owner, key in entries:
+        owner.grads[key].fill(0)  # model.zero_grad(), without a second walk
     outputs = model(*_as_inputs(inputs))  # forward: every module caches
     value, dZ = loss_fn(outputs, targets)
     value = float(value)
@@ -183,7 +193,8 @@ def train_step(
             f"the loss must be finite; got {value} (the run has diverged)"
         )
     model.backward(dZ, input_grad=False)  # backward: gradients accumulate
-    params, grads = model.parameters(), model.gradients()
+    params = {name: p for name, p, _, _ in entries}
+    grads = {name: owner.grads[key] for name, _, owner, key in entries}
     pen = 0.0
     if penalty is not None:  # regularization: L + R(params)
         pen, pgrads = penalty(params)
@@ -399,14 +410,14 @@ def fit(
                 if schedule is not None:
                     optimizer.lr = float(schedule(step))
                 try:
-                    r = train_step(
+                    r = _step(
                         model,
                         _pack(tuple(Xb), X),
                         _pack(tuple(a[idx] for a in ys), y),
                         loss_fn,
                         optimizer,
-                        penalty=penalty,
-                        clip_norm=clip_norm,
+                        penalty,
+                        clip_norm,
                     )
                 except NonFiniteError:  # a value stopped being finite: diverged
                     model.clear_cache()
