@@ -33,6 +33,8 @@ def _npz_path(path: str | os.PathLike[str], must_exist: bool = False) -> Path:
             f"path must be a str or os.PathLike; got {type(path).__name__}"
         )
     p = Path(path)
+    if not p.name:
+        raise ValueError(f"path must name a file; got {str(path)!r}")
     if p.suffix != ".npz":
         p = p.with_name(p.name + ".npz")
     if must_exist and not p.exists():
